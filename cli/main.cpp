@@ -1,0 +1,194 @@
+// The `ebb` command line: record, replay --autopilot, dump, info.
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "engine/api/ebb_api.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr int kExitUsage = 2;
+constexpr int kExitEbbFailed = 125;    // ebb itself could not do the job
+constexpr int kExitCannotRun = 127;    // like a shell: the program cannot be run
+
+const char* kTopUsage =
+    "usage: ebb <command> [options] [args]\n"
+    "\n"
+    "Record a Linux x86-64 program once, then replay it exactly.\n"
+    "\n"
+    "commands:\n"
+    "  record [-o DIR] [--] PROG [ARGS...]  run PROG under ebb and write a trace\n"
+    "  replay --autopilot [TRACE]          re-execute a trace to its end, alone\n"
+    "  dump [TRACE]                        print the trace's events, one a line\n"
+    "  info [TRACE]                        print the trace's header and event count\n"
+    "\n"
+    "TRACE is a trace directory or a name in the trace folder; without it, the\n"
+    "latest trace. The trace folder is $EBB_TRACE_DIR, else ~/.local/share/ebb.\n"
+    "Run `ebb <command> --help` for a command's options.\n"
+    "Limits today: one thread, one process (clone/fork stop the recording with\n"
+    "a clear message); no debugger front end yet (replay runs --autopilot only).\n";
+
+int die(const char* cmd, const std::string& msg, int code) {
+  fprintf(stderr, "ebb %s: %s\n", cmd, msg.c_str());
+  return code;
+}
+
+// Ends ebb the way the program ended: same exit status, or death by the same
+// signal (without a core file of ebb's own).
+int pass_through(const ebb::api::ProgramOutcome& o) {
+  fflush(stdout);
+  fflush(stderr);
+  if (o.exited) return o.status;
+  struct rlimit no_core = {0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  signal(o.status, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, o.status);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+  raise(o.status);
+  return 128 + o.status;
+}
+
+bool parse(const char* cmd, const po::options_description& desc, const po::positional_options_description& pos,
+           const std::vector<std::string>& args, po::variables_map& vm, int* code) {
+  try {
+    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    *code = die(cmd, std::string(e.what()) + " (see ebb " + cmd + " --help)", kExitUsage);
+    return false;
+  }
+  return true;
+}
+
+int cmd_record(const std::vector<std::string>& args) {
+  // Options end at the first argument that is not one: that is the program.
+  std::vector<std::string> opts, program;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--") {
+      program.assign(args.begin() + i + 1, args.end());
+      break;
+    }
+    if (args[i].empty() || args[i][0] != '-') {
+      program.assign(args.begin() + i, args.end());
+      break;
+    }
+    opts.push_back(args[i]);
+    if ((args[i] == "-o" || args[i] == "--output") && i + 1 < args.size()) opts.push_back(args[++i]);
+  }
+  po::options_description desc(
+      "usage: ebb record [-o DIR] [--] PROG [ARGS...]\n\n"
+      "Runs PROG under ebb (stdin, stdout and stderr pass through) and writes a\n"
+      "trace. ebb exits as PROG did: same status, or death by the same signal.\n"
+      "If PROG makes a syscall ebb does not handle yet, recording stops there\n"
+      "with a message naming it, and ebb exits with status 125.\n\noptions");
+  desc.add_options()("help,h", "show this help")(
+      "output,o", po::value<std::string>(),
+      "write the trace to DIR (must not exist or be empty); default: "
+      "$EBB_TRACE_DIR/<prog>-<n>, else ~/.local/share/ebb/<prog>-<n>, with a latest-trace link");
+  po::variables_map vm;
+  int code = 0;
+  if (!parse("record", desc, {}, opts, vm, &code)) return code;
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  if (program.empty()) return die("record", "no program given (see ebb record --help)", kExitUsage);
+  ebb::api::RecordRequest req{vm.count("output") ? vm["output"].as<std::string>() : "", program};
+  auto out = ebb::api::record(req);
+  if (!out) {
+    bool cannot_run = out.error().kind == ebb::ErrorKind::kBadInput;
+    return die("record", out.error().message, cannot_run ? kExitCannotRun : kExitEbbFailed);
+  }
+  if (out->stopped_early) {
+    return die("record",
+               "recording stopped: " + out->end_note + "; the trace " + out->trace_dir + " holds the " +
+                   std::to_string(out->events) + " events before it",
+               kExitEbbFailed);
+  }
+  return pass_through(out->program);
+}
+
+int cmd_replay(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "usage: ebb replay --autopilot [TRACE]\n\n"
+      "Re-executes the recorded program from the trace alone: the same output\n"
+      "on stdout/stderr and the same exit status or fatal signal, whatever\n"
+      "happened to the files, environment or clock since. Stops with the event\n"
+      "number at the first difference from the recording (status 125).\n"
+      "A debugger front end (gdb remote protocol) is not built yet.\n\noptions");
+  desc.add_options()("help,h", "show this help")("autopilot,a", "run to the end without a debugger")(
+      "trace", po::value<std::string>()->default_value(""), "trace directory (default: the latest)");
+  po::positional_options_description pos;
+  pos.add("trace", 1);
+  po::variables_map vm;
+  int code = 0;
+  if (!parse("replay", desc, pos, args, vm, &code)) return code;
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  if (!vm.count("autopilot"))
+    return die("replay", "replay under a debugger is not built yet; use --autopilot", kExitUsage);
+  auto out = ebb::api::replay_autopilot(vm["trace"].as<std::string>());
+  if (!out) return die("replay", out.error().message, kExitEbbFailed);
+  return pass_through(*out);
+}
+
+int cmd_describe(const char* cmd, const std::vector<std::string>& args) {
+  bool is_dump = std::string(cmd) == "dump";
+  po::options_description desc(std::string("usage: ebb ") + cmd + " [TRACE]\n\n" +
+                               (is_dump ? "Prints every event of the trace, one a line: number, thread, kind,\n"
+                                          "syscall with arguments and result, memory written, signals.\n"
+                                        : "Prints the trace header (format and ebb versions, command line,\n"
+                                          "CPU and XSAVE layout, tick source) and the event count.\n") +
+                               "\noptions");
+  desc.add_options()("help,h", "show this help")(
+      "trace", po::value<std::string>()->default_value(""), "trace directory (default: the latest)");
+  po::positional_options_description pos;
+  pos.add("trace", 1);
+  po::variables_map vm;
+  int code = 0;
+  if (!parse(cmd, desc, pos, args, vm, &code)) return code;
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  const std::string& t = vm["trace"].as<std::string>();
+  auto st = is_dump ? ebb::api::dump(t, stdout) : ebb::api::info(t, stdout);
+  if (!st) return die(cmd, st.error().message, kExitEbbFailed);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fputs(kTopUsage, stderr);
+    return kExitUsage;
+  }
+  std::string cmd = argv[1];
+  std::vector<std::string> rest(argv + 2, argv + argc);
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    fputs(kTopUsage, stdout);
+    return 0;
+  }
+  if (cmd == "--version") {
+    printf("ebb %s\n", EBB_VERSION_STRING);
+    return 0;
+  }
+  if (cmd == "record") return cmd_record(rest);
+  if (cmd == "replay") return cmd_replay(rest);
+  if (cmd == "dump" || cmd == "info") return cmd_describe(cmd.c_str(), rest);
+  fprintf(stderr, "ebb: unknown command '%s'\n\n%s", cmd.c_str(), kTopUsage);
+  return kExitUsage;
+}

@@ -1,0 +1,27 @@
+// x86-64 general registers as the kernel's struct user_regs_struct, with
+// names for diagnostics and conversion to the trace's flat list.
+#pragma once
+
+#include <sys/user.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace ebb::arch {
+
+inline constexpr size_t kNumGpRegs = sizeof(user_regs_struct) / sizeof(uint64_t);
+static_assert(kNumGpRegs == 27);
+
+using RegArray = std::array<uint64_t, kNumGpRegs>;
+
+RegArray to_array(const user_regs_struct& regs);
+user_regs_struct from_array(const RegArray& values);
+// The kernel's name of register `index` in user_regs_struct order ("rax").
+const char* reg_name(size_t index);
+// First register that differs, or -1. `ignore_mask` has bit i set for
+// registers not to compare.
+int first_difference(const RegArray& a, const RegArray& b, uint32_t ignore_mask = 0);
+int reg_index(const char* name);
+
+}  // namespace ebb::arch

@@ -1,0 +1,56 @@
+#include "engine/ptrace/proc_maps.h"
+
+#include <sys/mman.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace ebb::ptrace {
+
+std::vector<MapEntry> parse_maps(const std::string& text) {
+  std::vector<MapEntry> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    MapEntry e;
+    char perms[8] = {};
+    unsigned dev_major = 0, dev_minor = 0;
+    int name_pos = 0;
+    if (sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n",
+               &e.start, &e.end, perms, &e.offset, &dev_major, &dev_minor, &e.inode,
+               &name_pos) < 7)
+      continue;
+    if (perms[0] == 'r') e.prot |= PROT_READ;
+    if (perms[1] == 'w') e.prot |= PROT_WRITE;
+    if (perms[2] == 'x') e.prot |= PROT_EXEC;
+    e.shared = perms[3] == 's';
+    if (name_pos > 0 && static_cast<size_t>(name_pos) <= line.size()) e.name = line.substr(name_pos);
+    out.push_back(e);
+  }
+  return out;
+}
+
+Result<std::vector<MapEntry>> read_maps(pid_t pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/maps";
+  std::ifstream f(path);
+  if (!f) return os_error("open " + path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_maps(ss.str());
+}
+
+Result<uint64_t> read_status_mask(pid_t pid, const char* field) {
+  std::string path = "/proc/" + std::to_string(pid) + "/status";
+  std::ifstream f(path);
+  if (!f) return os_error("open " + path);
+  std::string line;
+  std::string prefix = std::string(field) + ":";
+  while (std::getline(f, line)) {
+    if (line.rfind(prefix, 0) == 0) return std::stoull(line.substr(prefix.size()), nullptr, 16);
+  }
+  return make_error(ErrorKind::kOs, "no " + std::string(field) + " in " + path);
+}
+
+}  // namespace ebb::ptrace

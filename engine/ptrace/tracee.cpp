@@ -1,0 +1,246 @@
+#include "engine/ptrace/tracee.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "engine/base/log.h"
+
+namespace ebb::ptrace {
+
+namespace {
+constexpr size_t kPage = 4096;
+
+Error ptrace_error(const char* what, pid_t pid) {
+  if (errno == ESRCH)
+    return make_error(ErrorKind::kTraceeGone,
+                      std::string(what) + ": thread " + std::to_string(pid) + " is gone");
+  return os_error(std::string(what) + " on thread " + std::to_string(pid));
+}
+}  // namespace
+
+Tracee::Tracee(pid_t pid) : pid_(pid) {}
+
+Status Tracee::set_options(long options) {
+  if (::ptrace(PTRACE_SETOPTIONS, pid_, 0, options) < 0)
+    return ptrace_error("PTRACE_SETOPTIONS", pid_);
+  return ok_status();
+}
+
+Status Tracee::resume_syscall(int sig) {
+  if (::ptrace(PTRACE_SYSCALL, pid_, 0, sig) < 0) return ptrace_error("PTRACE_SYSCALL", pid_);
+  return ok_status();
+}
+
+Result<Stop> Tracee::wait() {
+  int status = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(pid_, &status, __WALL);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return ptrace_error("waitpid", pid_);
+  Stop stop{};
+  if (WIFEXITED(status)) {
+    stop.kind = StopKind::kExited;
+    stop.status = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    stop.kind = StopKind::kKilled;
+    stop.sig = WTERMSIG(status);
+    stop.core_dumped = WCOREDUMP(status);
+  } else if (WIFSTOPPED(status)) {
+    int sig = WSTOPSIG(status);
+    int event = status >> 16;
+    if (sig == (SIGTRAP | 0x80)) {
+      stop.kind = StopKind::kSyscall;
+    } else if (event != 0) {
+      stop.kind = StopKind::kEvent;
+      stop.event = event;
+      stop.sig = sig;
+    } else {
+      stop.kind = StopKind::kSignal;
+      stop.sig = sig;
+    }
+  }
+  return stop;
+}
+
+Result<user_regs_struct> Tracee::regs() const {
+  user_regs_struct regs;
+  if (::ptrace(PTRACE_GETREGS, pid_, 0, &regs) < 0) return ptrace_error("PTRACE_GETREGS", pid_);
+  return regs;
+}
+
+Status Tracee::set_regs(const user_regs_struct& regs) {
+  if (::ptrace(PTRACE_SETREGS, pid_, 0, &regs) < 0) return ptrace_error("PTRACE_SETREGS", pid_);
+  return ok_status();
+}
+
+Result<user_fpregs_struct> Tracee::fpregs() const {
+  user_fpregs_struct fp;
+  if (::ptrace(PTRACE_GETFPREGS, pid_, 0, &fp) < 0) return ptrace_error("PTRACE_GETFPREGS", pid_);
+  return fp;
+}
+
+Status Tracee::set_fpregs(const user_fpregs_struct& fp) {
+  if (::ptrace(PTRACE_SETFPREGS, pid_, 0, &fp) < 0) return ptrace_error("PTRACE_SETFPREGS", pid_);
+  return ok_status();
+}
+
+Result<siginfo_t> Tracee::siginfo() const {
+  siginfo_t info;
+  if (::ptrace(PTRACE_GETSIGINFO, pid_, 0, &info) < 0) return ptrace_error("PTRACE_GETSIGINFO", pid_);
+  return info;
+}
+
+Status Tracee::set_siginfo(const siginfo_t& info) {
+  if (::ptrace(PTRACE_SETSIGINFO, pid_, 0, &info) < 0) return ptrace_error("PTRACE_SETSIGINFO", pid_);
+  return ok_status();
+}
+
+Result<SyscallPhase> Tracee::syscall_phase() const {
+  struct __ptrace_syscall_info info;
+  if (::ptrace(PTRACE_GET_SYSCALL_INFO, pid_, sizeof info, &info) < 0)
+    return ptrace_error("PTRACE_GET_SYSCALL_INFO", pid_);
+  if (info.op == PTRACE_SYSCALL_INFO_ENTRY) return SyscallPhase::kEntry;
+  if (info.op == PTRACE_SYSCALL_INFO_EXIT) return SyscallPhase::kExit;
+  return SyscallPhase::kOther;
+}
+
+Result<unsigned long> Tracee::event_msg() const {
+  unsigned long msg = 0;
+  if (::ptrace(PTRACE_GETEVENTMSG, pid_, 0, &msg) < 0) return ptrace_error("PTRACE_GETEVENTMSG", pid_);
+  return msg;
+}
+
+Status Tracee::open_mem() {
+  if (mem_fd_.valid()) return ok_status();
+  std::string path = "/proc/" + std::to_string(pid_) + "/mem";
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return make_error(ErrorKind::kTraceeGone, "thread " + std::to_string(pid_) + " is gone");
+    return os_error("open " + path);
+  }
+  mem_fd_.reset(fd);
+  return ok_status();
+}
+
+void Tracee::reopen_memory() { mem_fd_.reset(); }
+
+Status Tracee::read(RemoteAddr addr, void* buf, size_t len) {
+  EBB_TRY(open_mem());
+  auto* p = static_cast<uint8_t*>(buf);
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = ::pread(mem_fd_.get(), p + done, len - done, static_cast<off_t>(addr.addr() + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      char what[96];
+      snprintf(what, sizeof what, "reading %zu bytes of tracee memory at 0x%llx", len,
+               (unsigned long long)addr.addr());
+      if (n == 0) errno = EIO;
+      return os_error(what);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return ok_status();
+}
+
+Status Tracee::write(RemoteAddr addr, const void* buf, size_t len) {
+  EBB_TRY(open_mem());
+  auto* p = static_cast<const uint8_t*>(buf);
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = ::pwrite(mem_fd_.get(), p + done, len - done, static_cast<off_t>(addr.addr() + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      char what[96];
+      snprintf(what, sizeof what, "writing %zu bytes of tracee memory at 0x%llx", len,
+               (unsigned long long)addr.addr());
+      if (n == 0) errno = EIO;
+      return os_error(what);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return ok_status();
+}
+
+size_t Tracee::read_best_effort(RemoteAddr addr, void* buf, size_t len) {
+  if (read(addr, buf, len).ok()) return len;
+  // Fall back to page by page: pages past the end of a mapped file, or
+  // unmapped holes, read as zeros.
+  auto* p = static_cast<uint8_t*>(buf);
+  size_t readable = 0;
+  uint64_t a = addr.addr();
+  size_t done = 0;
+  while (done < len) {
+    size_t in_page = kPage - ((a + done) % kPage);
+    size_t n = std::min(in_page, len - done);
+    if (read(RemoteAddr(a + done), p + done, n).ok()) {
+      readable += n;
+    } else {
+      std::memset(p + done, 0, n);
+    }
+    done += n;
+  }
+  return readable;
+}
+
+Result<std::string> Tracee::read_c_string(RemoteAddr addr, size_t max_len) {
+  std::string out;
+  char chunk[256];
+  while (out.size() < max_len) {
+    uint64_t a = addr.addr() + out.size();
+    size_t n = std::min<size_t>(sizeof chunk, kPage - (a % kPage));
+    EBB_TRY(read(RemoteAddr(a), chunk, n));
+    for (size_t i = 0; i < n; ++i) {
+      if (chunk[i] == '\0') return out;
+      out.push_back(chunk[i]);
+    }
+  }
+  return out;
+}
+
+void Tracee::kill() { ::kill(pid_, SIGKILL); }
+
+Result<int64_t> remote_syscall(Tracee& t, RemoteAddr syscall_insn, int64_t nr, uint64_t a0,
+                               uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {
+  auto regs = t.regs();
+  if (!regs) return regs.error();
+  user_regs_struct r = *regs;
+  r.rip = syscall_insn.addr();
+  r.rax = static_cast<uint64_t>(nr);
+  r.orig_rax = static_cast<uint64_t>(-1);
+  r.rdi = a0;
+  r.rsi = a1;
+  r.rdx = a2;
+  r.r10 = a3;
+  r.r8 = a4;
+  r.r9 = a5;
+  EBB_TRY(t.set_regs(r));
+  for (int phase = 0; phase < 2; ++phase) {
+    EBB_TRY(t.resume_syscall(0));
+    auto stop = t.wait();
+    if (!stop) return stop.error();
+    if (stop->kind != StopKind::kSyscall) {
+      char msg[160];
+      snprintf(msg, sizeof msg,
+               "injected syscall %lld in thread %d was interrupted (stop kind %d, signal %d)",
+               (long long)nr, t.pid(), static_cast<int>(stop->kind), stop->sig);
+      return make_error(stop->kind == StopKind::kExited || stop->kind == StopKind::kKilled
+                            ? ErrorKind::kTraceeGone
+                            : ErrorKind::kDivergence,
+                        msg);
+    }
+  }
+  auto after = t.regs();
+  if (!after) return after.error();
+  return static_cast<int64_t>(after->rax);
+}
+
+}  // namespace ebb::ptrace

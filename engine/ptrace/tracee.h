@@ -1,0 +1,98 @@
+// The only code that calls ptrace(2) and waitpid(2). A Tracee is one traced
+// thread; every call requires it to be in a ptrace-stop unless noted.
+// Failures that the OS can produce at any time (the thread was killed:
+// ESRCH) come back as Error{kTraceeGone}, never as a crash.
+#pragma once
+
+#include <sys/ptrace.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/base/fd.h"
+#include "engine/base/result.h"
+#include "engine/ptrace/remote_ptr.h"
+
+namespace ebb::ptrace {
+
+enum class StopKind {
+  kSyscall,     // syscall entry or exit (PTRACE_O_TRACESYSGOOD)
+  kSignal,      // signal-delivery-stop; `sig` is the signal
+  kEvent,       // PTRACE_EVENT_* stop; `event` says which
+  kExited,      // the thread is gone: exit status in `status`
+  kKilled,      // the thread is gone: killed by `sig`
+};
+
+struct Stop {
+  StopKind kind;
+  int sig = 0;
+  int event = 0;
+  int status = 0;
+  bool core_dumped = false;
+};
+
+enum class SyscallPhase { kEntry, kExit, kOther };
+
+class Tracee {
+ public:
+  explicit Tracee(pid_t pid);
+  pid_t pid() const { return pid_; }
+
+  Status set_options(long options);
+  // Resumes to the next syscall stop or signal (PTRACE_SYSCALL), delivering
+  // `sig` (0 for none).
+  Status resume_syscall(int sig = 0);
+  // Blocks until this thread stops or dies.
+  Result<Stop> wait();
+
+  Result<user_regs_struct> regs() const;
+  Status set_regs(const user_regs_struct& regs);
+  Result<user_fpregs_struct> fpregs() const;
+  Status set_fpregs(const user_fpregs_struct& fpregs);
+  Result<siginfo_t> siginfo() const;
+  Status set_siginfo(const siginfo_t& info);
+  // At a syscall stop: entry or exit (PTRACE_GET_SYSCALL_INFO).
+  Result<SyscallPhase> syscall_phase() const;
+  Result<unsigned long> event_msg() const;
+
+  // Memory through /proc/PID/mem (works on read-only and PROT_NONE pages
+  // of private mappings, as a debugger's writes do).
+  Status read(RemoteAddr addr, void* buf, size_t len);
+  Status write(RemoteAddr addr, const void* buf, size_t len);
+  // Reads `len` bytes; pages that cannot be read come back as zeros.
+  // Returns how many bytes were readable.
+  size_t read_best_effort(RemoteAddr addr, void* buf, size_t len);
+  Result<std::string> read_c_string(RemoteAddr addr, size_t max_len = 4096);
+  // Drops the cached /proc/PID/mem descriptor (after exec the old one
+  // refers to the old address space).
+  void reopen_memory();
+
+  void kill();
+
+ private:
+  Status open_mem();
+  pid_t pid_;
+  ScopedFd mem_fd_;
+};
+
+// A register snapshot changed into a syscall invocation at `syscall_insn`.
+// Runs `nr(args)` in the tracee, which must be stopped in a state where it
+// can be resumed into user code (a syscall-exit, signal or event stop, not a
+// syscall-entry stop). Registers are left as the syscall left them; the
+// caller restores what it needs.
+Result<int64_t> remote_syscall(Tracee& t, RemoteAddr syscall_insn, int64_t nr,
+                               uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0,
+                               uint64_t a3 = 0, uint64_t a4 = 0, uint64_t a5 = 0);
+
+// Starts `child` in a forked process that stops itself with SIGSTOP under
+// PTRACE_TRACEME; returns once the parent saw that stop. `child` runs in the
+// forked process and must only make async-signal-safe calls; it returns to
+// fall into raise(SIGSTOP) then calls `after_stop` (e.g. execve).
+using ChildFn = void (*)(void* arg);
+Result<pid_t> fork_stopped_child(ChildFn before_stop, ChildFn after_stop, void* arg);
+
+}  // namespace ebb::ptrace

@@ -1,0 +1,19 @@
+// Constants of the on-disk trace format (docs/trace-format.md).
+#pragma once
+
+#include <cstdint>
+
+namespace ebb::trace {
+
+// Bump on any change that an older reader could misread.
+inline constexpr uint32_t kFormatVersion = 1;
+
+// File names inside a trace directory.
+inline constexpr const char* kHeaderFile = "header";
+inline constexpr const char* kEventsFile = "events";
+
+// Magic at the start of `header` and of `events`.
+inline constexpr char kHeaderMagic[8] = {'E', 'B', 'B', 'T', 'R', 'A', 'C', 'E'};
+inline constexpr char kEventsMagic[8] = {'E', 'B', 'B', 'E', 'V', 'E', 'N', 'T'};
+
+}  // namespace ebb::trace

@@ -1,0 +1,45 @@
+// Writes a trace directory: `header` (once, at creation) and `events` (zstd
+// chunks appended as the recording goes). Crash safety: every chunk is written
+// whole with write(2) when it is flushed, so a recorder killed with SIGKILL
+// leaves a trace that reads up to its last flushed chunk; the reader reports
+// that such a trace "ends early" because no trailer follows.
+#pragma once
+
+#include <capnp/message.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "engine/base/result.h"
+#include "engine/trace/ebb_trace.capnp.h"
+
+namespace ebb::trace {
+
+class TraceWriter {
+ public:
+  // Creates `dir` (which must not exist, or be empty) and writes the header.
+  // `header` must have a TraceHeader root.
+  static Result<std::unique_ptr<TraceWriter>> create(const std::string& dir,
+                                                     capnp::MessageBuilder& header);
+  ~TraceWriter();
+
+  // Appends one event (`event` has an Event root). Events are buffered and
+  // written as a chunk when the buffer passes a size or count threshold.
+  Status append(capnp::MessageBuilder& event);
+  // Writes buffered events as one chunk now.
+  Status flush();
+  // Flushes and writes the trailer. `end_note` is "" for a run that ended
+  // normally, else one line saying why recording stopped.
+  Status finish(const std::string& end_note);
+
+  uint64_t event_count() const;
+  const std::string& dir() const;
+
+ private:
+  struct Impl;
+  explicit TraceWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ebb::trace
