@@ -88,11 +88,12 @@ Result<int64_t> remote_syscall(Tracee& t, RemoteAddr syscall_insn, int64_t nr,
                                uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0,
                                uint64_t a3 = 0, uint64_t a4 = 0, uint64_t a5 = 0);
 
-// Starts `child` in a forked process that stops itself with SIGSTOP under
-// PTRACE_TRACEME; returns once the parent saw that stop. `child` runs in the
-// forked process and must only make async-signal-safe calls; it returns to
-// fall into raise(SIGSTOP) then calls `after_stop` (e.g. execve).
+// Forks a child that runs `before_stop`, stops itself, and is then seized
+// with PTRACE_SEIZE and `options`. Returns once the child sits in its first
+// ptrace-stop (a SIGCONT signal-delivery-stop: resume it with signal 0).
+// When resumed, the child runs `after_stop` (e.g. execve). Both run in the
+// forked process and must only make async-signal-safe calls.
 using ChildFn = void (*)(void* arg);
-Result<pid_t> fork_stopped_child(ChildFn before_stop, ChildFn after_stop, void* arg);
+Result<pid_t> fork_stopped_child(ChildFn before_stop, ChildFn after_stop, void* arg, long options);
 
 }  // namespace ebb::ptrace

@@ -7,7 +7,7 @@
 
 namespace ebb::session {
 
-Result<int> pin_to_one_cpu() {
+Result<int> pin_to_one_cpu(int preferred) {
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
   if (sched_getaffinity(0, sizeof allowed, &allowed) < 0) return os_error("sched_getaffinity");
@@ -16,6 +16,7 @@ Result<int> pin_to_one_cpu() {
     if (CPU_ISSET(i, &allowed)) cpus.push_back(i);
   if (cpus.empty()) return make_error(ErrorKind::kOs, "no CPU is allowed");
   int cpu = cpus[static_cast<size_t>(getpid()) % cpus.size()];
+  if (preferred >= 0 && preferred < CPU_SETSIZE && CPU_ISSET(preferred, &allowed)) cpu = preferred;
   cpu_set_t one;
   CPU_ZERO(&one);
   CPU_SET(cpu, &one);

@@ -7,7 +7,9 @@
 
 namespace ebb::session {
 
-// Returns the CPU chosen (one of those allowed, spread by pid).
-Result<int> pin_to_one_cpu();
+// Returns the CPU chosen: `preferred` when it is allowed, else one of those
+// allowed, spread by pid. (Without CPUID faulting, replay prefers the
+// recording's CPU: CPUID reports the APIC id of the CPU it runs on.)
+Result<int> pin_to_one_cpu(int preferred = -1);
 
 }  // namespace ebb::session

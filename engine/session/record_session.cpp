@@ -38,6 +38,7 @@ constexpr long kTraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRA
 struct PendingSyscall {
   int64_t nr = -1;
   uint64_t args[6] = {};
+  syscalls::SyscallCall call{};  // with the values captured at entry
   bool forced = false;
   std::string exec_filename;
   std::vector<std::string> exec_argv;
@@ -86,6 +87,7 @@ class Recorder {
   bool started_ = false;       // the program's first exec completed
   bool exec_pending_ = false;  // PTRACE_EVENT_EXEC seen, execve exit not yet
   int resume_sig_ = 0;
+  int64_t restartblock_nr_ = -1;  // the last call interrupted with -ERESTART_RESTARTBLOCK
   bool stopping_ = false;
   std::string end_note_;
   Clock::time_point last_flush_ = Clock::now();
@@ -113,7 +115,6 @@ void Recorder::stop_recording(std::string note) {
 }
 
 Result<RecordOutcome> Recorder::run() {
-  EBB_TRY(t_.set_options(kTraceOptions));
   RecordOutcome out;
   while (true) {
     EBB_TRY(t_.resume_syscall(resume_sig_));
@@ -188,9 +189,16 @@ Status Recorder::on_entry(user_regs_struct regs) {
                       "syscall " + syscalls::syscall_name(pending_.nr) + " (" +
                           std::to_string(pending_.nr) + ") is not supported yet");
   }
-  syscalls::SyscallCall call{pending_.nr, {}, 0};
+  syscalls::SyscallCall& call = pending_.call;
+  call.nr = pending_.nr;
   std::copy(std::begin(args), std::end(args), call.args.begin());
+  // restart_syscall resumes the previous call (which returned
+  // -ERESTART_RESTARTBLOCK) with the arguments still in the registers.
+  if (pending_.nr == SYS_restart_syscall) call.restarted_nr = restartblock_nr_;
   EBB_TRY(syscalls::check_entry(call));
+  syscalls::capture_entry(call, [this](uint64_t addr, void* buf, size_t len) {
+    return t_.read(RemoteAddr(addr), buf, len).ok();
+  });
   if (spec->policy == syscalls::ReplayPolicy::kForceFail) {
     pending_.forced = true;
     regs.orig_rax = static_cast<uint64_t>(-1);
@@ -258,8 +266,10 @@ Status Recorder::on_exit(user_regs_struct regs) {
     regs.orig_rax = static_cast<uint64_t>(pending_.nr);
     EBB_TRY(t_.set_regs(regs));
   }
-  syscalls::SyscallCall call{pending_.nr, {}, result};
-  std::copy(std::begin(pending_.args), std::end(pending_.args), call.args.begin());
+  syscalls::SyscallCall& call = pending_.call;
+  call.result = result;
+  constexpr int64_t kErestartRestartblock = -516;
+  if (result == kErestartRestartblock) restartblock_nr_ = pending_.nr;
   auto read_mem = [this](uint64_t addr, void* buf, size_t len) {
     return t_.read(RemoteAddr(addr), buf, len).ok();
   };
@@ -479,7 +489,7 @@ Result<RecordOutcome> record(const RecordConfig& config) {
   for (const auto& a : config.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   LaunchArgs launch{config.exe_path.c_str(), argv.data()};
-  auto pid = ptrace::fork_stopped_child(child_before_stop, child_after_stop, &launch);
+  auto pid = ptrace::fork_stopped_child(child_before_stop, child_after_stop, &launch, kTraceOptions);
   if (!pid) return pid.error();
   Recorder recorder(**writer, *pid, header.getRoot<schema::TraceHeader>().getCpuidFaulting());
   return recorder.run();

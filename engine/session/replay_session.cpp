@@ -99,10 +99,9 @@ Result<ptrace::Stop> Replayer::resume_and_wait() {
 }
 
 Status Replayer::start_stub() {
-  auto pid = ptrace::fork_stopped_child(stub_before_stop, stub_after_stop, nullptr);
+  auto pid = ptrace::fork_stopped_child(stub_before_stop, stub_after_stop, nullptr, kTraceOptions);
   if (!pid) return pid.error();
   t_.emplace(*pid);
-  EBB_TRY(t_->set_options(kTraceOptions));
   // Run the stub to the exit of its next syscall: from there it can run
   // injected syscalls, and rip-2 is a syscall instruction.
   for (int i = 0; i < 8; ++i) {
@@ -369,8 +368,9 @@ Status check_cpu_compatible(schema::TraceHeader::Reader h) {
 Result<ProgramOutcome> replay_autopilot(const ReplayConfig& config) {
   auto reader = trace::TraceReader::open(config.trace_dir);
   if (!reader) return reader.error();
-  EBB_TRY(check_cpu_compatible((*reader)->header()));
-  auto cpu = pin_to_one_cpu();
+  auto header = (*reader)->header();
+  EBB_TRY(check_cpu_compatible(header));
+  auto cpu = pin_to_one_cpu(header.getCpuidFaulting() ? -1 : header.getCpu().getBoundCpu());
   if (!cpu) return cpu.error();
   Replayer replayer(**reader);
   auto out = replayer.run();

@@ -54,7 +54,9 @@ TEST(Cpu, DescribesThisCpu) {
   CpuDescription d = describe_cpu();
   EXPECT_FALSE(d.vendor.empty());
   EXPECT_GT(d.family, 0u);
-  if (d.xcr0) EXPECT_EQ(d.xcr0 & 3u, 3u) << "x87 and SSE state are always enabled";
+  if (d.xcr0) {
+    EXPECT_EQ(d.xcr0 & 3u, 3u) << "x87 and SSE state are always enabled";
+  }
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ void loop_forever(void*) {
 }
 
 Tracee start_at_syscall_exit() {
-  auto pid = fork_stopped_child(nullptr, loop_forever, nullptr);
+  auto pid = fork_stopped_child(nullptr, loop_forever, nullptr, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL);
   EXPECT_TRUE(pid.ok());
   Tracee t(*pid);
   EXPECT_TRUE(t.set_options(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL).ok());
@@ -43,7 +43,7 @@ TEST(Tracee, ReadsAndWritesMemory) {
   char buf[8192];
   EXPECT_EQ(t.read_best_effort(RemoteAddr(0), buf, sizeof buf), 0u);
   t.kill();
-  t.wait();
+  EXPECT_TRUE(t.wait().ok());
 }
 
 TEST(Tracee, InjectsSyscalls) {
