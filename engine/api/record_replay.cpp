@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,6 +55,18 @@ Result<std::string> resolve_program(const std::string& prog) {
   return make_error(ErrorKind::kBadInput, "cannot run '" + prog + "': " + std::strerror(err));
 }
 
+// ebb-stub is installed next to the ebb executable.
+Result<std::string> find_stub() {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return os_error("readlink /proc/self/exe");
+  std::string path(self, static_cast<size_t>(n));
+  path = path.substr(0, path.rfind('/') + 1) + "ebb-stub";
+  if (access(path.c_str(), X_OK) != 0)
+    return make_error(ErrorKind::kBadInput, "cannot find " + path + " (it is built and installed with ebb)");
+  return path;
+}
+
 }  // namespace
 
 Result<RecordResult> record(const RecordRequest& request) {
@@ -76,7 +89,9 @@ Result<RecordResult> record(const RecordRequest& request) {
 Result<ProgramOutcome> replay_autopilot(const std::string& trace_arg) {
   auto dir = trace::resolve_trace_dir(trace_arg);
   if (!dir) return dir.error();
-  return session::replay_autopilot({*dir});
+  auto stub = find_stub();
+  if (!stub) return stub.error();
+  return session::replay_autopilot({*dir, *stub});
 }
 
 }  // namespace ebb::api

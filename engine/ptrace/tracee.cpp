@@ -38,13 +38,7 @@ Status Tracee::resume_syscall(int sig) {
   return ok_status();
 }
 
-Result<Stop> Tracee::wait() {
-  int status = 0;
-  pid_t r;
-  do {
-    r = ::waitpid(pid_, &status, __WALL);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) return ptrace_error("waitpid", pid_);
+Stop decode_wait_status(int status) {
   Stop stop{};
   if (WIFEXITED(status)) {
     stop.kind = StopKind::kExited;
@@ -68,6 +62,34 @@ Result<Stop> Tracee::wait() {
     }
   }
   return stop;
+}
+
+Result<AnyStop> wait_any() {
+  int status = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(-1, &status, __WALL);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    if (errno == ECHILD) return make_error(ErrorKind::kTraceeGone, "no tracees left");
+    return os_error("waitpid");
+  }
+  return AnyStop{r, decode_wait_status(status)};
+}
+
+Result<Stop> Tracee::wait() {
+  int status = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(pid_, &status, __WALL);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return ptrace_error("waitpid", pid_);
+  return decode_wait_status(status);
+}
+
+Status Tracee::resume_cont(int sig) {
+  if (::ptrace(PTRACE_CONT, pid_, 0, sig) < 0) return ptrace_error("PTRACE_CONT", pid_);
+  return ok_status();
 }
 
 Result<user_regs_struct> Tracee::regs() const {

@@ -37,12 +37,25 @@ struct Stop {
 
 enum class SyscallPhase { kEntry, kExit, kOther };
 
+// Decodes a waitpid(2) status.
+Stop decode_wait_status(int status);
+
+struct AnyStop {
+  pid_t tid;
+  Stop stop;
+};
+// Waits for the next stop or death of any tracee (waitpid(-1, __WALL)).
+// kTraceeGone when there is none left (ECHILD).
+Result<AnyStop> wait_any();
+
 class Tracee {
  public:
   explicit Tracee(pid_t pid);
   pid_t pid() const { return pid_; }
 
   Status set_options(long options);
+  // Resumes without syscall stops (PTRACE_CONT).
+  Status resume_cont(int sig = 0);
   // Resumes to the next syscall stop or signal (PTRACE_SYSCALL), delivering
   // `sig` (0 for none).
   Status resume_syscall(int sig = 0);
@@ -72,6 +85,11 @@ class Tracee {
   void reopen_memory();
 
   void kill();
+  // After exec by a non-leader thread the kernel gives it the leader's tid.
+  void set_tid(pid_t tid) {
+    pid_ = tid;
+    reopen_memory();
+  }
 
  private:
   Status open_mem();

@@ -1,48 +1,32 @@
 #include "engine/session/record_session.h"
 
-#include <asm/prctl.h>
 #include <capnp/message.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <sys/mman.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
-#include <optional>
+#include <deque>
+#include <map>
+#include <memory>
 
 #include "engine/arch/cpu.h"
 #include "engine/base/log.h"
-#include "engine/ptrace/proc_maps.h"
-#include "engine/session/address_space.h"
 #include "engine/session/cpu_pin.h"
-#include "engine/session/event_codec.h"
-#include "engine/session/stdio_fds.h"
-#include "engine/session/vdso.h"
-#include "engine/syscalls/table.h"
+#include "engine/session/record_task.h"
 #include "engine/trace/writer.h"
 
 namespace ebb::session {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-constexpr auto kFlushInterval = std::chrono::milliseconds(200);
 constexpr long kTraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
+                               PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
                                PTRACE_O_EXITKILL;
-
-struct PendingSyscall {
-  int64_t nr = -1;
-  uint64_t args[6] = {};
-  syscalls::SyscallCall call{};  // with the values captured at entry
-  bool forced = false;
-  std::string exec_filename;
-  std::vector<std::string> exec_argv;
-};
 
 struct LaunchArgs {
   const char* path;
@@ -60,377 +44,248 @@ void child_after_stop(void* arg) {
   execv(a->path, a->argv);
 }
 
+// The record-time scheduler: every task of the recorded tree, one of them
+// at most running user code, switching at syscalls (a task that enters a
+// syscall may block in the kernel, so another runs meanwhile).
 class Recorder {
  public:
-  Recorder(trace::TraceWriter& writer, pid_t pid, bool cpuid_faulting)
-      : w_(writer), t_(pid), cpuid_faulting_(cpuid_faulting) {}
+  Recorder(trace::TraceWriter& writer, pid_t root, bool cpuid_faulting)
+      : events_(writer, cpuid_faulting), root_(root) {
+    auto task = std::make_unique<RecordTask>(root, root);
+    task->linked = task->initial_stop = true;
+    task->state = TaskState::kReady;
+    run_queue_.push_back(root);
+    tasks_[root] = std::move(task);
+  }
   Result<RecordOutcome> run();
 
  private:
-  Status on_syscall_stop();
-  Status on_entry(user_regs_struct regs);
-  void read_exec_args();
-  Status on_exit(user_regs_struct regs);
-  Status on_exec_exit(const user_regs_struct& regs);
-  Status on_signal(int sig);
-  Status on_trapped_insn(arch::TrappedInsn insn, user_regs_struct regs);
-  Status fill_mapping(schema::Mapping::Builder m, const PendingSyscall& call, int64_t result);
-  Status write_event(capnp::MessageBuilder& msg);
+  void schedule();
+  Status handle(pid_t tid, const ptrace::Stop& stop);
+  Status on_syscall_stop(RecordTask& task);
+  Status on_event(RecordTask& task, const ptrace::Stop& stop);
+  Status on_new_task(RecordTask& parent, int event);
+  Status on_exec_event(RecordTask& task);
+  Status on_gone(pid_t tid, const ptrace::Stop& stop);
+  Status resume(RecordTask& task, TaskState state);
+  void make_ready(RecordTask& task);
+  RecordTask& task_for(pid_t tid);
   void stop_recording(std::string note);
-  schema::Event::Builder new_event(capnp::MessageBuilder& msg);
 
-  trace::TraceWriter& w_;
-  ptrace::Tracee t_;
-  bool cpuid_faulting_;
-  PendingSyscall pending_;
-  StdioFds stdio_;
-  bool started_ = false;       // the program's first exec completed
-  bool exec_pending_ = false;  // PTRACE_EVENT_EXEC seen, execve exit not yet
-  int resume_sig_ = 0;
-  int64_t restartblock_nr_ = -1;  // the last call interrupted with -ERESTART_RESTARTBLOCK
+  EventRecorder events_;
+  std::map<pid_t, std::unique_ptr<RecordTask>> tasks_;
+  std::map<pid_t, StdioFds> stdio_;  // by process (tgid)
+  std::deque<pid_t> run_queue_;
+  pid_t running_ = 0;
+  pid_t root_;
+  ProgramOutcome root_outcome_;
   bool stopping_ = false;
   std::string end_note_;
-  Clock::time_point last_flush_ = Clock::now();
 };
 
-schema::Event::Builder Recorder::new_event(capnp::MessageBuilder& msg) {
-  auto ev = msg.initRoot<schema::Event>();
-  ev.setTid(t_.pid());
-  return ev;
-}
-
-Status Recorder::write_event(capnp::MessageBuilder& msg) {
-  EBB_TRY(w_.append(msg));
-  if (Clock::now() - last_flush_ > kFlushInterval) {
-    EBB_TRY(w_.flush());
-    last_flush_ = Clock::now();
-  }
-  return ok_status();
+RecordTask& Recorder::task_for(pid_t tid) {
+  auto it = tasks_.find(tid);
+  if (it != tasks_.end()) return *it->second;
+  // A new task whose first stop arrived before its parent's clone event.
+  auto task = std::make_unique<RecordTask>(tid, tid);
+  RecordTask& ref = *task;
+  tasks_[tid] = std::move(task);
+  return ref;
 }
 
 void Recorder::stop_recording(std::string note) {
   if (stopping_) return;
   stopping_ = true;
   end_note_ = std::move(note);
+  for (auto& [tid, task] : tasks_) ::kill(tid, SIGKILL);
+}
+
+Status Recorder::resume(RecordTask& task, TaskState state) {
+  task.state = state;
+  int sig = task.resume_sig;
+  task.resume_sig = 0;
+  if (state == TaskState::kRunning) running_ = task.tid();
+  return task.t.resume_syscall(sig);
+}
+
+void Recorder::make_ready(RecordTask& task) {
+  task.state = TaskState::kReady;
+  if (running_ == task.tid()) running_ = 0;
+  if (task.linked && task.initial_stop) run_queue_.push_back(task.tid());
+}
+
+void Recorder::schedule() {
+  while (!running_ && !run_queue_.empty()) {
+    pid_t tid = run_queue_.front();
+    run_queue_.pop_front();
+    auto it = tasks_.find(tid);
+    if (it == tasks_.end() || it->second->state != TaskState::kReady) continue;
+    if (!resume(*it->second, TaskState::kRunning).ok()) running_ = 0;  // vanished: its exit follows
+  }
 }
 
 Result<RecordOutcome> Recorder::run() {
-  RecordOutcome out;
-  while (true) {
-    EBB_TRY(t_.resume_syscall(resume_sig_));
-    resume_sig_ = 0;
-    auto stop = t_.wait();
-    if (!stop) return stop.error();
-    Status st = ok_status();
-    switch (stop->kind) {
-      case ptrace::StopKind::kExited:
-      case ptrace::StopKind::kKilled: {
-        out.program = {stop->kind == ptrace::StopKind::kExited,
-                       stop->kind == ptrace::StopKind::kExited ? stop->status : stop->sig,
-                       stop->core_dumped};
-        if (!started_ && !stopping_)
-          return make_error(ErrorKind::kBadInput, "the program ended before its exec completed");
-        if (!stopping_) {
-          capnp::MallocMessageBuilder msg;
-          auto ex = new_event(msg).initExit();
-          ex.setExited(out.program.exited);
-          ex.setStatus(out.program.status);
-          ex.setCoreDumped(out.program.core_dumped);
-          EBB_TRY(w_.append(msg));
-        }
-        EBB_TRY(w_.finish(end_note_));
-        out.stopped_early = stopping_;
-        out.end_note = end_note_;
-        out.events = w_.event_count();
-        return out;
-      }
-      case ptrace::StopKind::kEvent:
-        if (stop->event == PTRACE_EVENT_EXEC) exec_pending_ = true;
-        break;
-      case ptrace::StopKind::kSyscall:
-        st = on_syscall_stop();
-        break;
-      case ptrace::StopKind::kSignal:
-        st = on_signal(stop->sig);
-        break;
+  while (!tasks_.empty()) {
+    if (!stopping_) schedule();
+    auto any = ptrace::wait_any();
+    if (!any) {
+      if (any.error().kind == ErrorKind::kTraceeGone) break;
+      return any.error();
     }
+    Status st = handle(any->tid, any->stop);
     if (!st) {
       if (st.error().kind == ErrorKind::kTraceeGone) continue;  // its exit comes next
       if (st.error().kind != ErrorKind::kUnsupported) return st.error();
       stop_recording(st.error().message);
     }
-    if (stopping_) {
-      t_.kill();
-      resume_sig_ = 0;
+  }
+  if (!events_.started() && !stopping_)
+    return make_error(ErrorKind::kBadInput, "the program ended before its exec completed");
+  EBB_TRY(events_.finish(end_note_));
+  RecordOutcome out;
+  out.program = root_outcome_;
+  out.stopped_early = stopping_;
+  out.end_note = end_note_;
+  out.events = events_.event_count();
+  return out;
+}
+
+Status Recorder::handle(pid_t tid, const ptrace::Stop& stop) {
+  if (stop.kind == ptrace::StopKind::kExited || stop.kind == ptrace::StopKind::kKilled) return on_gone(tid, stop);
+  RecordTask& task = task_for(tid);
+  if (stopping_) return task.t.resume_syscall(0);  // let SIGKILL finish it
+  switch (stop.kind) {
+    case ptrace::StopKind::kSyscall:
+      return on_syscall_stop(task);
+    case ptrace::StopKind::kEvent:
+      return on_event(task, stop);
+    case ptrace::StopKind::kSignal: {
+      EBB_TRY(events_.on_signal(task, stop.sig));
+      // Signals arrive on the way to user code: the task keeps running.
+      if (task.state == TaskState::kRunning || running_ == 0) return resume(task, TaskState::kRunning);
+      make_ready(task);
+      return ok_status();
     }
+    default:
+      return ok_status();
   }
 }
 
-Status Recorder::on_syscall_stop() {
-  auto phase = t_.syscall_phase();
+Status Recorder::on_syscall_stop(RecordTask& task) {
+  auto phase = task.t.syscall_phase();
   if (!phase) return phase.error();
-  auto regs = t_.regs();
+  auto regs = task.t.regs();
   if (!regs) return regs.error();
-  if (*phase == ptrace::SyscallPhase::kEntry) return on_entry(*regs);
-  if (*phase == ptrace::SyscallPhase::kExit) return on_exit(*regs);
-  return ok_status();
-}
-
-Status Recorder::on_entry(user_regs_struct regs) {
-  pending_ = PendingSyscall{};
-  pending_.nr = static_cast<int64_t>(regs.orig_rax);
-  uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
-  std::memcpy(pending_.args, args, sizeof args);
-  if (pending_.nr == SYS_execve || pending_.nr == SYS_execveat) read_exec_args();
-  if (!started_) return ok_status();  // ebb's own child before the program's exec
-  const syscalls::SyscallSpec* spec = syscalls::find_syscall(pending_.nr);
-  if (!spec) {
-    return make_error(ErrorKind::kUnsupported,
-                      "syscall " + syscalls::syscall_name(pending_.nr) + " (" +
-                          std::to_string(pending_.nr) + ") is not supported yet");
-  }
-  syscalls::SyscallCall& call = pending_.call;
-  call.nr = pending_.nr;
-  std::copy(std::begin(args), std::end(args), call.args.begin());
-  // restart_syscall resumes the previous call (which returned
-  // -ERESTART_RESTARTBLOCK) with the arguments still in the registers.
-  if (pending_.nr == SYS_restart_syscall) call.restarted_nr = restartblock_nr_;
-  EBB_TRY(syscalls::check_entry(call));
-  syscalls::capture_entry(call, [this](uint64_t addr, void* buf, size_t len) {
-    return t_.read(RemoteAddr(addr), buf, len).ok();
-  });
-  if (spec->policy == syscalls::ReplayPolicy::kForceFail) {
-    pending_.forced = true;
-    regs.orig_rax = static_cast<uint64_t>(-1);
-    EBB_TRY(t_.set_regs(regs));
-  }
-  return ok_status();
-}
-
-// The exec event names the program and its arguments; after the exec they
-// are gone from the old address space, so read them at the entry.
-void Recorder::read_exec_args() {
-  const uint64_t* args = pending_.args;
-  uint64_t path = pending_.nr == SYS_execveat ? args[1] : args[0];
-  uint64_t argv = pending_.nr == SYS_execveat ? args[2] : args[1];
-  auto name = t_.read_c_string(RemoteAddr(path));
-  if (name) pending_.exec_filename = *name;
-  for (uint64_t i = 0; argv && i < 4096; ++i) {
-    uint64_t p = 0;
-    if (!t_.read(RemoteAddr(argv + 8 * i), &p, 8).ok() || p == 0) break;
-    auto s = t_.read_c_string(RemoteAddr(p));
-    if (!s) break;
-    pending_.exec_argv.push_back(*s);
-  }
-}
-
-Status Recorder::fill_mapping(schema::Mapping::Builder m, const PendingSyscall& call, int64_t result) {
-  uint64_t len = call.nr == SYS_mremap ? call.args[2] : call.args[1];
-  m.setStart(static_cast<uint64_t>(result));
-  m.setEnd(static_cast<uint64_t>(result) + ((len + 4095) & ~uint64_t(4095)));
-  if (call.nr != SYS_mmap) return ok_status();
-  m.setProt(static_cast<uint32_t>(call.args[2]));
-  m.setFlags(static_cast<uint32_t>(call.args[3]));
-  m.setOffset(call.args[5]);
-  if (call.args[3] & MAP_ANONYMOUS) return ok_status();
-  std::string fd_path = "/proc/" + std::to_string(t_.pid()) + "/fd/" + std::to_string(int(call.args[4]));
-  char target[PATH_MAX];
-  ssize_t n = readlink(fd_path.c_str(), target, sizeof target - 1);
-  if (n > 0) m.setName(std::string(target, static_cast<size_t>(n)));
-  ScopedFd fd(open(fd_path.c_str(), O_RDONLY | O_CLOEXEC));
-  struct stat st;
-  if (!fd.valid() || fstat(fd.get(), &st) < 0)
-    return make_error(ErrorKind::kUnsupported, "cannot read the file mapped from fd " +
-                                                   std::to_string(int(call.args[4])));
-  if (!S_ISREG(st.st_mode)) return ok_status();  // /dev/zero and the like: zero-filled
-  uint64_t offset = call.args[5];
-  uint64_t avail = static_cast<uint64_t>(st.st_size) > offset ? st.st_size - offset : 0;
-  uint64_t want = std::min(len, avail);
-  auto data = m.initData(want);
-  size_t done = 0;
-  while (done < want) {
-    ssize_t r = pread(fd.get(), data.begin() + done, want - done, static_cast<off_t>(offset + done));
-    if (r <= 0) break;
-    done += static_cast<size_t>(r);
-  }
-  return ok_status();
-}
-
-Status Recorder::on_exit(user_regs_struct regs) {
-  if (exec_pending_) return on_exec_exit(regs);
-  if (!started_) return ok_status();
-  int64_t result = static_cast<int64_t>(regs.rax);
-  if (pending_.forced) {
-    result = -ENOSYS;
-    regs.rax = static_cast<uint64_t>(result);
-    regs.orig_rax = static_cast<uint64_t>(pending_.nr);
-    EBB_TRY(t_.set_regs(regs));
-  }
-  syscalls::SyscallCall& call = pending_.call;
-  call.result = result;
-  constexpr int64_t kErestartRestartblock = -516;
-  if (result == kErestartRestartblock) restartblock_nr_ = pending_.nr;
-  auto read_mem = [this](uint64_t addr, void* buf, size_t len) {
-    return t_.read(RemoteAddr(addr), buf, len).ok();
-  };
-  auto ranges = syscalls::out_ranges(call, read_mem);
-  if (!ranges) return ranges.error();
-
-  capnp::MallocMessageBuilder msg;
-  auto sc = new_event(msg).initSyscall();
-  sc.setNumber(pending_.nr);
-  auto args = sc.initArgs(6);
-  for (unsigned i = 0; i < 6; ++i) args.set(i, pending_.args[i]);
-  sc.setResult(result);
-  store_regs(sc.initRegsAfter(), regs);
-  sc.setForced(pending_.forced);
-  auto writes = sc.initWrites(static_cast<unsigned>(ranges->size()));
-  for (size_t i = 0; i < ranges->size(); ++i) {
-    const auto& range = (*ranges)[i];
-    writes[i].setAddr(range.addr);
-    auto data = writes[i].initData(range.len);
-    t_.read_best_effort(RemoteAddr(range.addr), data.begin(), range.len);
-  }
-  bool is_write = pending_.nr == SYS_write || pending_.nr == SYS_writev ||
-                  pending_.nr == SYS_pwrite64 || pending_.nr == SYS_pwritev;
-  if (is_write && result > 0) sc.setEchoFd(stdio_.stream_of(static_cast<int64_t>(pending_.args[0])));
-  if ((pending_.nr == SYS_mmap || pending_.nr == SYS_mremap) && result >= 0)
-    EBB_TRY(fill_mapping(sc.initMapping(), pending_, result));
-  stdio_.on_syscall(pending_.nr, pending_.args, result);
-  return write_event(msg);
-}
-
-Status Recorder::on_exec_exit(const user_regs_struct& regs) {
-  exec_pending_ = false;
-  t_.reopen_memory();
-  if (started_) {
-    // The execve itself is an event; the exec snapshot follows it.
-    capnp::MallocMessageBuilder msg;
-    auto sc = new_event(msg).initSyscall();
-    sc.setNumber(pending_.nr);
-    auto args = sc.initArgs(6);
-    for (unsigned i = 0; i < 6; ++i) args.set(i, pending_.args[i]);
-    sc.setResult(0);
-    store_regs(sc.initRegsAfter(), regs);
-    EBB_TRY(write_event(msg));
-  }
-  started_ = true;
-  auto maps = ptrace::read_maps(t_.pid());
-  if (!maps) return maps.error();
-  RemoteAddr insn;
-  for (const auto& m : *maps) {
-    if (m.name != "[vdso]") continue;
-    auto patched = patch_vdso(t_, m.start, m.end);
-    if (!patched) return patched.error();
-    insn = *patched;
-  }
-  if (insn.is_null()) return make_error(ErrorKind::kUnsupported, "the program has no vDSO to patch");
-  if (cpuid_faulting_) {
-    auto cpuid = ptrace::remote_syscall(t_, insn, SYS_arch_prctl, ARCH_SET_CPUID, 0);
-    if (!cpuid) return cpuid.error();
-    if (*cpuid != 0) return make_error(ErrorKind::kUnsupported, "CPUID faulting failed in the program");
-  }
-  auto brk = ptrace::remote_syscall(t_, insn, SYS_brk, 0);
-  if (!brk) return brk.error();
-  EBB_TRY(t_.set_regs(regs));
-  auto fp = t_.fpregs();
-  if (!fp) return fp.error();
-  auto ignored = ptrace::read_status_mask(t_.pid(), "SigIgn");
-  auto blocked = ptrace::read_status_mask(t_.pid(), "SigBlk");
-  auto regions = snapshot_address_space(t_);
-  if (!regions) return regions.error();
-
-  capnp::MallocMessageBuilder msg;
-  auto ex = new_event(msg).initExec();
-  ex.setFilename(pending_.exec_filename);
-  auto argv = ex.initArgv(static_cast<unsigned>(pending_.exec_argv.size()));
-  for (size_t i = 0; i < pending_.exec_argv.size(); ++i) argv.set(i, pending_.exec_argv[i]);
-  store_regs(ex.initRegs(), regs);
-  ex.setFpregs(kj::arrayPtr(reinterpret_cast<const kj::byte*>(&*fp), sizeof *fp));
-  ex.setBrk(static_cast<uint64_t>(*brk));
-  ex.setSigIgnored(ignored ? *ignored : 0);
-  ex.setSigBlocked(blocked ? *blocked : 0);
-  auto list = ex.initMappings(static_cast<unsigned>(regions->size()));
-  for (size_t i = 0; i < regions->size(); ++i) {
-    const RegionImage& r = (*regions)[i];
-    auto m = list[i];
-    m.setStart(r.start);
-    m.setEnd(r.end);
-    m.setProt(r.prot);
-    m.setFlags(r.flags);
-    m.setOffset(r.offset);
-    m.setName(r.name);
-    m.setData(kj::arrayPtr(r.data.data(), r.data.size()));
-  }
-  EBB_TRY(w_.append(msg));
-  EBB_TRY(w_.flush());
-  last_flush_ = Clock::now();
-  return ok_status();
-}
-
-Status Recorder::on_trapped_insn(arch::TrappedInsn insn, user_regs_struct regs) {
-  capnp::MallocMessageBuilder msg;
-  auto ie = new_event(msg).initInstruction();
-  ie.setRip(regs.rip);
-  if (insn == arch::TrappedInsn::kCpuid) {
-    uint32_t leaf = static_cast<uint32_t>(regs.rax), sub = static_cast<uint32_t>(regs.rcx);
-    arch::CpuidResult c = arch::cpuid_for_tracee(leaf, sub);
-    ie.setKind(schema::InstructionKind::CPUID);
-    ie.setInEax(leaf);
-    ie.setInEcx(sub);
-    regs.rax = c.eax;
-    regs.rbx = c.ebx;
-    regs.rcx = c.ecx;
-    regs.rdx = c.edx;
-  } else {
-    uint32_t aux = 0;
-    uint64_t tsc = insn == arch::TrappedInsn::kRdtscp ? arch::read_tscp(&aux) : arch::read_tsc();
-    ie.setKind(insn == arch::TrappedInsn::kRdtscp ? schema::InstructionKind::RDTSCP
-                                                  : schema::InstructionKind::RDTSC);
-    regs.rax = tsc & 0xffffffffu;
-    regs.rdx = tsc >> 32;
-    if (insn == arch::TrappedInsn::kRdtscp) regs.rcx = aux;
-  }
-  ie.setRax(regs.rax);
-  ie.setRbx(regs.rbx);
-  ie.setRcx(regs.rcx);
-  ie.setRdx(regs.rdx);
-  regs.rip += arch::trapped_insn_length(insn);
-  EBB_TRY(t_.set_regs(regs));
-  if (!started_) return ok_status();
-  return write_event(msg);
-}
-
-Status Recorder::on_signal(int sig) {
-  auto info = t_.siginfo();
-  if (!info) {
-    resume_sig_ = 0;  // a group-stop (EINVAL from GETSIGINFO): just go on
-    return ok_status();
-  }
-  auto regs = t_.regs();
-  if (!regs) return regs.error();
-  if (sig == SIGSEGV && info->si_code == SI_KERNEL) {
-    uint8_t bytes[3] = {};
-    if (t_.read(RemoteAddr(regs->rip), bytes, sizeof bytes).ok()) {
-      arch::TrappedInsn insn = arch::classify_trapped_insn(bytes);
-      if (insn != arch::TrappedInsn::kNone) return on_trapped_insn(insn, *regs);
+  if (*phase == ptrace::SyscallPhase::kEntry) {
+    EBB_TRY(events_.on_entry(task, *regs));
+    // With other tasks around, this syscall may block while they run: mark
+    // where its user code ended. exit/exit_group are events at entry already.
+    bool exits = task.pending.nr == SYS_exit || task.pending.nr == SYS_exit_group;
+    if (tasks_.size() > 1 && !exits) EBB_TRY(events_.write_entry(task));
+    if (task.pending.nr == SYS_exit && task.tid() != task.tgid) {
+      // A thread's exit clears its tid word (CLONE_CHILD_CLEARTID) late in
+      // the kernel; pthread_join reads that word. Nothing else runs until
+      // the thread is gone, so the join sees the same value in replay.
+      task.state = TaskState::kExiting;
+      running_ = task.tid();
+      return task.t.resume_syscall(0);
     }
+    if (running_ == task.tid()) running_ = 0;
+    return resume(task, TaskState::kInKernel);
   }
-  resume_sig_ = sig;
-  if (!started_) return ok_status();
-  bool fault = info->si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
-                                     sig == SIGFPE || sig == SIGTRAP);
-  capnp::MallocMessageBuilder msg;
-  auto se = new_event(msg).initSignal();
-  se.setSigno(sig);
-  se.setSiginfo(kj::arrayPtr(reinterpret_cast<const kj::byte*>(&*info), sizeof *info));
-  store_regs(se.initRegs(), *regs);
-  se.setSynchronous(fault);
-  return write_event(msg);
+  if (*phase == ptrace::SyscallPhase::kExit) {
+    auto it = stdio_.find(task.tgid);
+    if (it == stdio_.end()) it = stdio_.emplace(task.tgid, StdioFds()).first;
+    EBB_TRY(events_.on_exit(task, *regs, it->second));
+    make_ready(task);
+  }
+  return ok_status();
 }
 
-Result<capnp::MallocMessageBuilder*> build_header(capnp::MallocMessageBuilder& msg,
-                                                  const RecordConfig& config, int cpu) {
+Status Recorder::on_new_task(RecordTask& parent, int event) {
+  auto msg = parent.t.event_msg();
+  if (!msg) return msg.error();
+  pid_t child_tid = static_cast<pid_t>(*msg);
+  uint64_t flags = parent.pending.nr == SYS_clone ? parent.pending.args[0]
+                   : event == PTRACE_EVENT_VFORK  ? uint64_t(CLONE_VM | CLONE_VFORK | SIGCHLD)
+                                                  : uint64_t(SIGCHLD);
+  bool thread = event == PTRACE_EVENT_CLONE && (flags & CLONE_THREAD);
+  RecordTask& child = task_for(child_tid);
+  child.tgid = thread ? parent.tgid : child_tid;
+  child.linked = true;
+  if (!thread) stdio_[child_tid] = stdio_.count(parent.tgid) ? stdio_[parent.tgid] : StdioFds();
+  EBB_TRY(events_.write_clone(parent, child_tid, flags, thread));
+  if (child.initial_stop && child.state == TaskState::kReady) run_queue_.push_back(child_tid);
+  return ok_status();
+}
+
+// After an exec by a non-leader thread, the kernel reports the exec under
+// the leader's tid; the old leader and the other threads are gone.
+Status Recorder::on_exec_event(RecordTask& task) {
+  auto msg = task.t.event_msg();
+  if (!msg) return msg.error();
+  pid_t former = static_cast<pid_t>(*msg);
+  pid_t leader = task.tid();
+  RecordTask* execer = &task;
+  if (former != leader && tasks_.count(former)) {
+    std::unique_ptr<RecordTask> moved = std::move(tasks_[former]);
+    tasks_.erase(former);
+    moved->t.set_tid(leader);
+    moved->exec_former_tid = former;
+    tasks_[leader] = std::move(moved);
+    execer = tasks_[leader].get();
+    if (running_ == former) running_ = 0;
+  }
+  execer->exec_pending = true;
+  return resume(*execer, TaskState::kInKernel);
+}
+
+Status Recorder::on_event(RecordTask& task, const ptrace::Stop& stop) {
+  switch (stop.event) {
+    case PTRACE_EVENT_CLONE:
+    case PTRACE_EVENT_FORK:
+    case PTRACE_EVENT_VFORK:
+      EBB_TRY(on_new_task(task, stop.event));
+      return resume(task, TaskState::kInKernel);
+    case PTRACE_EVENT_EXEC:
+      return on_exec_event(task);
+    case PTRACE_EVENT_EXIT:
+      if (running_ == task.tid() && !(task.called_exit && task.tid() != task.tgid)) running_ = 0;
+      task.state = TaskState::kExiting;
+      return task.t.resume_syscall(0);
+    case PTRACE_EVENT_STOP:
+      if (!task.initial_stop) {
+        task.initial_stop = true;
+        make_ready(task);
+        return ok_status();
+      }
+      // A group-stop (SIGSTOP and friends): job control is not recorded yet;
+      // the task goes on.
+      return task.t.resume_syscall(0);
+    default:
+      return task.t.resume_syscall(0);
+  }
+}
+
+Status Recorder::on_gone(pid_t tid, const ptrace::Stop& stop) {
+  auto it = tasks_.find(tid);
+  if (it == tasks_.end()) return ok_status();
+  std::unique_ptr<RecordTask> task = std::move(it->second);
+  tasks_.erase(it);
+  if (running_ == tid) running_ = 0;
+  ProgramOutcome o{stop.kind == ptrace::StopKind::kExited,
+                   stop.kind == ptrace::StopKind::kExited ? stop.status : stop.sig, stop.core_dumped};
+  if (tid == root_) root_outcome_ = o;
+  if (stopping_) return ok_status();
+  // A process ends with its leader; a thread that called exit(2) ends alone.
+  // Threads killed by exit_group, exec or a fatal signal need no event:
+  // replay kills them the same way.
+  if (tid == task->tgid || task->called_exit) return events_.write_exit(tid, o);
+  return ok_status();
+}
+
+Result<capnp::MallocMessageBuilder*> build_header(capnp::MallocMessageBuilder& msg, const RecordConfig& config,
+                                                  int cpu) {
   auto h = msg.initRoot<schema::TraceHeader>();
   h.setEbbVersion(EBB_VERSION_STRING);
   auto argv = h.initArgv(static_cast<unsigned>(config.argv.size()));
@@ -439,7 +294,8 @@ Result<capnp::MallocMessageBuilder*> build_header(capnp::MallocMessageBuilder& m
   char cwd[PATH_MAX];
   if (getcwd(cwd, sizeof cwd)) h.setCwd(cwd);
   h.setRecordStartNs(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count());
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count());
   h.setTickSource("none");
   h.setCpuidFaulting(arch::cpuid_faulting_supported());
   arch::CpuDescription d = arch::describe_cpu();

@@ -95,6 +95,17 @@ Status ReplayChecks::syscall_entry(ptrace::Tracee& t, const ptrace::Stop& stop,
   return ok_status();
 }
 
+Status ReplayChecks::syscall_entered(ptrace::Tracee& t, const ptrace::Stop& stop, int64_t nr) const {
+  std::string expected = "expected an entry into syscall " + syscalls::syscall_name(nr);
+  if (stop.kind != ptrace::StopKind::kSyscall) return diverged(expected + ", but " + describe_stop(stop));
+  auto regs = t.regs();
+  if (!regs) return regs.error();
+  if (static_cast<int64_t>(regs->orig_rax) != nr)
+    return diverged(expected + ", but the program made syscall " +
+                    syscalls::syscall_name(static_cast<int64_t>(regs->orig_rax)));
+  return ok_status();
+}
+
 Status ReplayChecks::syscall_exit(const ptrace::Stop& stop, schema::SyscallEvent::Reader ev) const {
   if (stop.kind == ptrace::StopKind::kSyscall) return ok_status();
   return diverged("syscall " + syscalls::syscall_name(ev.getNumber()) + " did not return: " + describe_stop(stop));

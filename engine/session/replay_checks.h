@@ -23,6 +23,8 @@ class ReplayChecks {
   Error end_of_trace() const;
 
   Status syscall_entry(ptrace::Tracee& t, const ptrace::Stop& stop, schema::SyscallEvent::Reader ev) const;
+  // At a syscall-entry event: the task entered syscall `nr`.
+  Status syscall_entered(ptrace::Tracee& t, const ptrace::Stop& stop, int64_t nr) const;
   Status syscall_exit(const ptrace::Stop& stop, schema::SyscallEvent::Reader ev) const;
   Status executed_result(int64_t got, schema::SyscallEvent::Reader ev) const;
   Status registers_after(const user_regs_struct& got, const user_regs_struct& want, bool args_rewritten,

@@ -18,6 +18,7 @@
 #include "engine/session/cpu_pin.h"
 #include "engine/session/event_codec.h"
 #include "engine/session/replay_checks.h"
+#include "engine/session/replay_task.h"
 #include "engine/syscalls/table.h"
 #include "engine/trace/reader.h"
 
@@ -25,127 +26,59 @@ namespace ebb::session {
 
 namespace {
 
-constexpr long kTraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kSkipSyscall = static_cast<uint64_t>(-1);
 
 uint64_t page_up(uint64_t v) { return (v + kPage - 1) & ~(kPage - 1); }
 
-// Runs in the forked stub before it stops: leave nothing of ebb's own
-// process state that the kernel would act on once the address space is
-// replaced (rseq area, robust futex list, child-tid pointer), and trap
-// RDTSC and CPUID as the recording did.
-void stub_before_stop(void*) {
-  if (__rseq_size > 0) {
-    void* area = static_cast<char*>(__builtin_thread_pointer()) + __rseq_offset;
-    if (syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) != 0)
-      syscall(SYS_rseq, area, 32, RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
-  }
-  syscall(SYS_set_robust_list, nullptr, 24);
-  syscall(SYS_set_tid_address, nullptr);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
-  syscall(SYS_arch_prctl, 0x1012 /* ARCH_SET_CPUID */, 0);
-  struct rlimit no_core = {0, 0};
-  setrlimit(RLIMIT_CORE, &no_core);
+bool is_fault_signal(int sig) {
+  return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP;
 }
 
-// Spins on a syscall that always returns, so the tracer can stop it at a
-// syscall exit.
-void stub_after_stop(void*) {
-  for (;;) syscall(SYS_getppid);
+}  // namespace
+
+// Signals the replay did not ask for (SIGCHLD from a child that really
+// exited, anything sent from outside) are dropped: the recorded ones are
+// injected by ebb itself (tkill from ebb's pid), and faults come from the
+// program's own instructions.
+bool Replayer::is_foreign_signal(ReplayTask& task, int sig) {
+  auto info = task.t.siginfo();
+  if (!info) return false;
+  if (is_fault_signal(sig) && info->si_code > 0) return false;
+  return !(info->si_code == SI_TKILL && info->si_pid == getpid());
 }
 
-class Replayer {
- public:
-  explicit Replayer(trace::TraceReader& r) : r_(r), check_(r) {}
-  Result<ProgramOutcome> run();
-  void kill_tracee() {
-    if (t_) t_->kill();
-  }
-
- private:
-  Status on_exec(schema::ExecEvent::Reader ev);
-  Status start_stub();
-  Status on_syscall(schema::SyscallEvent::Reader ev);
-  Status finish_syscall(schema::SyscallEvent::Reader ev, const syscalls::SyscallSpec* spec,
-                        bool args_rewritten);
-  Status rewrite_memory_syscall(schema::SyscallEvent::Reader ev, user_regs_struct& regs);
-  Status echo_output(schema::SyscallEvent::Reader ev);
-  Status on_signal(schema::SignalEvent::Reader ev);
-  Status on_instruction(schema::InstructionEvent::Reader ev);
-  Result<ProgramOutcome> on_exit(schema::ExitEvent::Reader ev);
-  Result<ptrace::Stop> resume_and_wait();
-
-  trace::TraceReader& r_;
-  ReplayChecks check_;
-  std::optional<ptrace::Tracee> t_;
-  int pending_sig_ = 0;
-  uint64_t brk_ = 0;
-};
-
-Result<ptrace::Stop> Replayer::resume_and_wait() {
-  EBB_TRY(t_->resume_syscall(pending_sig_));
-  pending_sig_ = 0;
+Result<ptrace::Stop> Replayer::wait_for(ReplayTask& task) {
   while (true) {
-    auto stop = t_->wait();
+    auto stop = task.t.wait();
     if (!stop) return stop.error();
     if (stop->kind == ptrace::StopKind::kEvent && stop->event == PTRACE_EVENT_EXIT) {
-      EBB_TRY(t_->resume_syscall(0));
+      EBB_TRY(task.t.resume_syscall(0));
+      continue;
+    }
+    if (stop->kind == ptrace::StopKind::kSignal && is_foreign_signal(task, stop->sig)) {
+      EBB_TRY(task.t.resume_syscall(0));
       continue;
     }
     return stop;
   }
 }
 
-Status Replayer::start_stub() {
-  auto pid = ptrace::fork_stopped_child(stub_before_stop, stub_after_stop, nullptr, kTraceOptions);
-  if (!pid) return pid.error();
-  t_.emplace(*pid);
-  // Run the stub to the exit of its next syscall: from there it can run
-  // injected syscalls, and rip-2 is a syscall instruction.
-  for (int i = 0; i < 8; ++i) {
-    auto stop = resume_and_wait();
-    if (!stop) return stop.error();
-    if (stop->kind != ptrace::StopKind::kSyscall) continue;
-    auto phase = t_->syscall_phase();
-    if (!phase) return phase.error();
-    if (*phase == ptrace::SyscallPhase::kExit) return ok_status();
-  }
-  return make_error(ErrorKind::kTraceeGone, "the replay stub did not reach a syscall exit");
+Result<ptrace::Stop> Replayer::resume_and_wait(ReplayTask& task) {
+  EBB_TRY(task.t.resume_syscall(task.pending_sig));
+  task.pending_sig = 0;
+  return wait_for(task);
 }
 
-Status Replayer::on_exec(schema::ExecEvent::Reader ev) {
-  if (!t_) EBB_TRY(start_stub());
-  auto regs = t_->regs();
-  if (!regs) return regs.error();
-  RemoteAddr insn(regs->rip - 2);
-  ProcessImage image;
-  for (auto m : ev.getMappings()) {
-    image.regions.push_back({m.getStart(), m.getEnd(), m.getProt(), m.getFlags(),
-                             std::string_view(m.getName().cStr(), m.getName().size()),
-                             bytes_of(m.getData())});
-  }
-  image.sig_ignored = ev.getSigIgnored();
-  image.sig_blocked = ev.getSigBlocked();
-  image.regs = load_user_regs(ev.getRegs());
-  auto fp = ev.getFpregs();
-  if (fp.size() != sizeof image.fpregs) return check_.corrupt("the exec event's FPU state has the wrong size");
-  std::memcpy(&image.fpregs, fp.begin(), sizeof image.fpregs);
-  brk_ = ev.getBrk();
-  EBB_TRY(rebuild_address_space(*t_, insn, image));
-  t_->reopen_memory();
-  return ok_status();
-}
-
-Status Replayer::rewrite_memory_syscall(schema::SyscallEvent::Reader ev, user_regs_struct& regs) {
+Status Replayer::rewrite_memory_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, user_regs_struct& regs) {
   int64_t nr = ev.getNumber();
   int64_t result = ev.getResult();
   if (nr == SYS_brk) {
     // The stub's kernel-side break is not the recorded one: grow and shrink
     // the heap with mmap/munmap at the recorded addresses instead.
+    uint64_t& brk = brk_[task.tgid];
     uint64_t want = static_cast<uint64_t>(result);
-    uint64_t old_top = page_up(brk_), new_top = page_up(want);
+    uint64_t old_top = page_up(brk), new_top = page_up(want);
     if (new_top > old_top) {
       regs.orig_rax = SYS_mmap;
       regs.rdi = old_top;
@@ -161,7 +94,7 @@ Status Replayer::rewrite_memory_syscall(schema::SyscallEvent::Reader ev, user_re
     } else {
       regs.orig_rax = kSkipSyscall;
     }
-    brk_ = want;
+    brk = want;
     return ok_status();
   }
   if (result < 0 && result > -4096) {
@@ -171,9 +104,11 @@ Status Replayer::rewrite_memory_syscall(schema::SyscallEvent::Reader ev, user_re
   if (nr == SYS_mmap) {
     uint64_t flags = regs.r10 & ~static_cast<uint64_t>(MAP_FIXED_NOREPLACE);
     if (!(flags & MAP_ANONYMOUS)) {
-      // File contents come from the trace, not from the file.
-      flags = (flags & ~static_cast<uint64_t>(MAP_SHARED | MAP_SHARED_VALIDATE | MAP_DENYWRITE)) |
-              MAP_PRIVATE | MAP_ANONYMOUS;
+      // File contents come from the trace, not from the file. A shared
+      // writable mapping stays shared (with children forked later).
+      bool shared = (flags & (MAP_SHARED | MAP_SHARED_VALIDATE)) && (regs.rdx & PROT_WRITE);
+      flags &= ~static_cast<uint64_t>(MAP_SHARED | MAP_SHARED_VALIDATE | MAP_PRIVATE | MAP_DENYWRITE);
+      flags |= (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS;
       regs.r8 = static_cast<uint64_t>(-1);
       regs.r9 = 0;
     }
@@ -186,68 +121,85 @@ Status Replayer::rewrite_memory_syscall(schema::SyscallEvent::Reader ev, user_re
   return ok_status();
 }
 
-Status Replayer::on_syscall(schema::SyscallEvent::Reader ev) {
-  auto stop = resume_and_wait();
-  if (!stop) return stop.error();
-  EBB_TRY(check_.syscall_entry(*t_, *stop, ev));
-  auto regs = t_->regs();
-  if (!regs) return regs.error();
+Status Replayer::on_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev) {
   const syscalls::SyscallSpec* spec = syscalls::find_syscall(ev.getNumber());
   auto policy = spec ? spec->policy : syscalls::ReplayPolicy::kEmulate;
+  if (task.in_syscall) {
+    // A clone parent: the syscall already ran (see on_clone).
+    task.in_syscall = false;
+    auto stop = wait_for(task);
+    if (!stop) return stop.error();
+    EBB_TRY(check_.syscall_exit(*stop, ev));
+    return finish_syscall(task, ev, spec, false);
+  }
+  auto stop = to_entry(task);
+  if (!stop) return stop.error();
+  EBB_TRY(check_.syscall_entry(task.t, *stop, ev));
+  auto regs = task.t.regs();
+  if (!regs) return regs.error();
   bool rewritten = false;
   switch (policy) {
     case syscalls::ReplayPolicy::kExecute:
       break;
+    case syscalls::ReplayPolicy::kExit:
+      task.exiting = true;
+      return task.t.resume_syscall(0);
     case syscalls::ReplayPolicy::kMemory:
-      EBB_TRY(rewrite_memory_syscall(ev, *regs));
-      EBB_TRY(t_->set_regs(*regs));
+      EBB_TRY(rewrite_memory_syscall(task, ev, *regs));
+      EBB_TRY(task.t.set_regs(*regs));
       rewritten = true;
       break;
-    default:
+    default:  // emulated; also a clone that failed in the recording
       regs->orig_rax = kSkipSyscall;
-      EBB_TRY(t_->set_regs(*regs));
+      EBB_TRY(task.t.set_regs(*regs));
       break;
   }
-  stop = resume_and_wait();
+  stop = resume_and_wait(task);
   if (!stop) return stop.error();
   EBB_TRY(check_.syscall_exit(*stop, ev));
-  return finish_syscall(ev, spec, rewritten);
+  return finish_syscall(task, ev, spec, rewritten);
 }
 
-Status Replayer::finish_syscall(schema::SyscallEvent::Reader ev, const syscalls::SyscallSpec* spec,
+Status Replayer::finish_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, const syscalls::SyscallSpec* spec,
                                 bool args_rewritten) {
   auto policy = spec ? spec->policy : syscalls::ReplayPolicy::kEmulate;
   if (policy == syscalls::ReplayPolicy::kExec) return ok_status();  // the exec event rebuilds
-  auto regs = t_->regs();
+  auto regs = task.t.regs();
   if (!regs) return regs.error();
   bool executed = policy == syscalls::ReplayPolicy::kExecute ||
                   (policy == syscalls::ReplayPolicy::kMemory && ev.getNumber() != SYS_brk &&
                    regs->orig_rax != kSkipSyscall);
   if (executed) EBB_TRY(check_.executed_result(static_cast<int64_t>(regs->rax), ev));
   if (policy != syscalls::ReplayPolicy::kExecute) {
-    for (auto w : ev.getWrites()) EBB_TRY(t_->write(RemoteAddr(w.getAddr()), w.getData().begin(), w.getData().size()));
+    for (auto w : ev.getWrites()) EBB_TRY(task.t.write(RemoteAddr(w.getAddr()), w.getData().begin(), w.getData().size()));
     if (ev.hasMapping() && ev.getMapping().getData().size() > 0) {
       auto m = ev.getMapping();
-      EBB_TRY(t_->write(RemoteAddr(m.getStart()), m.getData().begin(), m.getData().size()));
+      EBB_TRY(task.t.write(RemoteAddr(m.getStart()), m.getData().begin(), m.getData().size()));
     }
+  }
+  if (policy == syscalls::ReplayPolicy::kSpawn && ev.getResult() > 0 && ev.getNumber() == SYS_clone &&
+      (ev.getArgs()[0] & CLONE_PARENT_SETTID)) {
+    int32_t tid = static_cast<int32_t>(ev.getResult());
+    EBB_TRY(task.t.write(RemoteAddr(ev.getArgs()[2]), &tid, sizeof tid));
   }
   user_regs_struct want = load_user_regs(ev.getRegsAfter());
   regs->rax = want.rax;
   regs->orig_rax = want.orig_rax;
-  EBB_TRY(check_.registers_after(*regs, want, args_rewritten, ev));
-  EBB_TRY(t_->set_regs(want));
-  if (ev.getEchoFd() != 0) EBB_TRY(echo_output(ev));
+  bool spawn_rewritten = policy == syscalls::ReplayPolicy::kSpawn;  // vfork ran as fork
+  EBB_TRY(check_.registers_after(*regs, want, args_rewritten || spawn_rewritten, ev));
+  EBB_TRY(task.t.set_regs(want));
+  if (ev.getEchoFd() != 0) EBB_TRY(echo_output(task, ev));
   return ok_status();
 }
 
-Status Replayer::echo_output(schema::SyscallEvent::Reader ev) {
+Status Replayer::echo_output(ReplayTask& task, schema::SyscallEvent::Reader ev) {
   auto args = ev.getArgs();
   int64_t left = ev.getResult();
   std::vector<std::pair<uint64_t, uint64_t>> pieces;
   if (ev.getNumber() == SYS_writev || ev.getNumber() == SYS_pwritev) {
     for (uint64_t i = 0; i < args[2] && left > 0; ++i) {
       struct iovec iov;
-      EBB_TRY(t_->read(RemoteAddr(args[1] + i * sizeof iov), &iov, sizeof iov));
+      EBB_TRY(task.t.read(RemoteAddr(args[1] + i * sizeof iov), &iov, sizeof iov));
       uint64_t n = std::min<uint64_t>(iov.iov_len, static_cast<uint64_t>(left));
       pieces.push_back({reinterpret_cast<uint64_t>(iov.iov_base), n});
       left -= static_cast<int64_t>(n);
@@ -258,7 +210,7 @@ Status Replayer::echo_output(schema::SyscallEvent::Reader ev) {
   int fd = ev.getEchoFd() == 2 ? 2 : 1;
   for (auto [addr, len] : pieces) {
     std::vector<uint8_t> buf(len);
-    EBB_TRY(t_->read(RemoteAddr(addr), buf.data(), len));
+    EBB_TRY(task.t.read(RemoteAddr(addr), buf.data(), len));
     size_t done = 0;
     while (done < len) {
       ssize_t n = ::write(fd, buf.data() + done, len - done);
@@ -270,79 +222,84 @@ Status Replayer::echo_output(schema::SyscallEvent::Reader ev) {
   return ok_status();
 }
 
-Status Replayer::on_signal(schema::SignalEvent::Reader ev) {
+Status Replayer::on_signal(ReplayTask& task, schema::SignalEvent::Reader ev) {
   int sig = ev.getSigno();
   if (!ev.getSynchronous()) {
     // A sent signal: the recording saw it delivered here, right after the
-    // previous event. Send it now so it is delivered at the same point.
-    EBB_TRY(check_.async_signal_point(*t_, ev));
-    if (syscall(SYS_tgkill, t_->pid(), t_->pid(), sig) < 0) return os_error("tgkill");
+    // task's previous event. Send it now so it is delivered at the same point.
+    EBB_TRY(check_.async_signal_point(task.t, ev));
+    if (syscall(SYS_tkill, task.t.pid(), sig) < 0) return os_error("tkill");
   }
-  auto stop = resume_and_wait();
+  auto stop = resume_and_wait(task);
   if (!stop) return stop.error();
-  EBB_TRY(check_.signal_stop(*t_, *stop, ev));
+  EBB_TRY(check_.signal_stop(task.t, *stop, ev));
   siginfo_t info;
   auto raw = ev.getSiginfo();
   if (raw.size() != sizeof info) return check_.corrupt("a signal event's siginfo has the wrong size");
   std::memcpy(&info, raw.begin(), sizeof info);
-  EBB_TRY(t_->set_siginfo(info));
-  pending_sig_ = sig;
+  EBB_TRY(task.t.set_siginfo(info));
+  task.pending_sig = sig;
   return ok_status();
 }
 
-Status Replayer::on_instruction(schema::InstructionEvent::Reader ev) {
-  auto stop = resume_and_wait();
+Status Replayer::on_instruction(ReplayTask& task, schema::InstructionEvent::Reader ev) {
+  auto stop = resume_and_wait(task);
   if (!stop) return stop.error();
-  auto insn = check_.trapped_instruction(*t_, *stop, ev);
+  auto insn = check_.trapped_instruction(task.t, *stop, ev);
   if (!insn) return insn.error();
-  auto regs = t_->regs();
+  auto regs = task.t.regs();
   if (!regs) return regs.error();
   regs->rax = ev.getRax();
   regs->rdx = ev.getRdx();
   if (*insn == arch::TrappedInsn::kCpuid) regs->rbx = ev.getRbx();
   if (*insn != arch::TrappedInsn::kRdtsc) regs->rcx = ev.getRcx();
   regs->rip += arch::trapped_insn_length(*insn);
-  return t_->set_regs(*regs);
+  return task.t.set_regs(*regs);
 }
 
-Result<ProgramOutcome> Replayer::on_exit(schema::ExitEvent::Reader ev) {
-  auto stop = resume_and_wait();
+Result<ptrace::Stop> Replayer::to_entry(ReplayTask& task) {
+  if (!task.at_entry) return resume_and_wait(task);
+  task.at_entry = false;
+  return ptrace::Stop{ptrace::StopKind::kSyscall};
+}
+
+Status Replayer::on_syscall_entry(ReplayTask& task, schema::SyscallEntryEvent::Reader ev) {
+  auto stop = to_entry(task);
   if (!stop) return stop.error();
-  // exit and exit_group never return, so the recording holds no event for
-  // them: let them run.
-  if (stop->kind == ptrace::StopKind::kSyscall) {
-    auto regs = t_->regs();
-    if (!regs) return regs.error();
-    if (regs->orig_rax == SYS_exit_group || regs->orig_rax == SYS_exit) {
-      stop = resume_and_wait();
-      if (!stop) return stop.error();
-    }
+  EBB_TRY(check_.syscall_entered(task.t, *stop, ev.getNumber()));
+  task.at_entry = true;
+  return ok_status();
+}
+
+Status Replayer::dispatch(schema::Event::Reader ev) {
+  pid_t tid = ev.getTid();
+  if (ev.which() == schema::Event::EXEC) return on_exec(tid, ev.getExec());
+  if (tasks_.empty()) return check_.corrupt("the trace does not start with the program's exec");
+  if (ev.which() == schema::Event::EXIT) return on_exit(tid, ev.getExit());
+  ReplayTask* t = task(tid);
+  if (!t) return check_.corrupt("event for unknown task " + std::to_string(tid));
+  switch (ev.which()) {
+    case schema::Event::SYSCALL: return on_syscall(*t, ev.getSyscall());
+    case schema::Event::SIGNAL: return on_signal(*t, ev.getSignal());
+    case schema::Event::INSTRUCTION: return on_instruction(*t, ev.getInstruction());
+    case schema::Event::CLONE: return on_clone(*t, ev.getClone());
+    case schema::Event::SYSCALL_ENTRY: return on_syscall_entry(*t, ev.getSyscallEntry());
+    default: return check_.corrupt("unknown event kind");
   }
-  EBB_TRY(check_.exit(*stop, ev));
-  t_.reset();
-  return ProgramOutcome{ev.getExited(), ev.getStatus(), ev.getCoreDumped()};
 }
 
 Result<ProgramOutcome> Replayer::run() {
   while (true) {
     auto more = r_.next();
     if (!more) return more.error();
-    if (!*more) return check_.end_of_trace();
-    auto ev = r_.event();
-    if (!t_ && ev.which() != schema::Event::EXEC)
-      return check_.corrupt("the trace does not start with the program's exec");
-    Status st = ok_status();
-    switch (ev.which()) {
-      case schema::Event::EXEC: st = on_exec(ev.getExec()); break;
-      case schema::Event::SYSCALL: st = on_syscall(ev.getSyscall()); break;
-      case schema::Event::SIGNAL: st = on_signal(ev.getSignal()); break;
-      case schema::Event::INSTRUCTION: st = on_instruction(ev.getInstruction()); break;
-      case schema::Event::EXIT: return on_exit(ev.getExit());
-      default: return check_.corrupt("unknown event kind");
-    }
-    if (!st) return st.error();
+    if (!*more) break;
+    EBB_TRY(dispatch(r_.event()));
   }
+  if (r_.complete() && r_.end_note().empty() && root_outcome_) return *root_outcome_;
+  return check_.end_of_trace();
 }
+
+namespace {
 
 // Without CPUID faulting the program ran CPUID natively during recording; it
 // will again in replay, so the CPU must be the same kind, with the same
@@ -372,10 +329,8 @@ Result<ProgramOutcome> replay_autopilot(const ReplayConfig& config) {
   EBB_TRY(check_cpu_compatible(header));
   auto cpu = pin_to_one_cpu(header.getCpuidFaulting() ? -1 : header.getCpu().getBoundCpu());
   if (!cpu) return cpu.error();
-  Replayer replayer(**reader);
-  auto out = replayer.run();
-  if (!out) replayer.kill_tracee();
-  return out;
+  Replayer replayer(**reader, config.stub_path, header.getCpuidFaulting());
+  return replayer.run();
 }
 
 }  // namespace ebb::session

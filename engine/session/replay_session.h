@@ -13,6 +13,7 @@ namespace ebb::session {
 
 struct ReplayConfig {
   std::string trace_dir;
+  std::string stub_path;  // ebb-stub, the program replay execs to get a fresh address space
 };
 
 // Runs the replay to the recorded exit. Errors: kDivergence (with the event

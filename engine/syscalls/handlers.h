@@ -141,6 +141,7 @@ Status prctl_check(const SyscallCall& call);
 Status clone_check(const SyscallCall& call);
 Status fork_check(const SyscallCall& call);
 Status futex_check(const SyscallCall& call);
+Status futex_out(const SyscallCall& call, const ReadMem& read, std::vector<MemRange>& out);
 Status arch_prctl_out(const SyscallCall& call, const ReadMem& read, std::vector<MemRange>& out);
 Status arch_prctl_check(const SyscallCall& call);
 

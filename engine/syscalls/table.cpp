@@ -250,10 +250,10 @@ constexpr SyscallSpec kRows[] = {
 
     // --- Threads and tasks ---
     // New tasks have rows only to refuse them with a clear message.
-    {__NR_clone, "clone", 5, kEmulate, {}, nullptr, clone_check},
-    {__NR_fork, "fork", 0, kEmulate, {}, nullptr, fork_check},
-    {__NR_vfork, "vfork", 0, kEmulate, {}, nullptr, fork_check},
-    {__NR_futex, "futex", 6, kEmulate, {}, nullptr, futex_check},
+    {__NR_clone, "clone", 5, kSpawn, {}, nullptr, clone_check},
+    {__NR_fork, "fork", 0, kSpawn, {}, nullptr, fork_check},
+    {__NR_vfork, "vfork", 0, kSpawn, {}, nullptr, fork_check},
+    {__NR_futex, "futex", 6, kEmulate, {}, futex_out, futex_check},
     {__NR_set_tid_address, "set_tid_address", 1, kEmulate, {}},
     {__NR_set_robust_list, "set_robust_list", 2, kEmulate, {}},
     {__NR_get_robust_list, "get_robust_list", 3, kEmulate, {fixed(1, kU64), fixed(2, kU64)}},

@@ -22,6 +22,7 @@ enum class ReplayPolicy : uint8_t {
   kExec,        // execve, execveat: the session rebuilds the address space from the trace
   kExit,        // exit, exit_group: executed
   kForceFail,   // ebb makes it fail with ENOSYS at record (rseq, clone3, io_uring_setup)
+  kSpawn,       // clone, fork, vfork: executed in replay to create the task; ids mapped
 };
 
 // How large an out-buffer is.

@@ -100,6 +100,22 @@ struct ExecEvent {
   brk @5 :UInt64;            # the program break right after exec
   sigIgnored @6 :UInt64;     # signals ignored at exec (bit n-1 for signal n), kept by exec
   sigBlocked @7 :UInt64;     # the signal mask at exec
+  formerTid @8 :Int32;       # the thread that called execve, when not the leader (its tid becomes the leader's)
+}
+
+# Written at a syscall's entry when other tasks exist: the syscall may block,
+# and the task's user code before it ran before the events that follow. The
+# syscall's own event follows later, at its exit.
+struct SyscallEntryEvent {
+  number @0 :Int64;
+}
+
+# A task created by clone/fork/vfork, written when the kernel reports it
+# (before the parent's syscall returns, and before the child's first event).
+struct CloneEvent {
+  childTid @0 :Int32;        # recorded tid of the new task
+  flags @1 :UInt64;          # clone flags (SIGCHLD for fork, CLONE_VM|CLONE_VFORK|SIGCHLD for vfork)
+  thread @2 :Bool;           # CLONE_THREAD: same process
 }
 
 struct ExitEvent {
@@ -116,6 +132,8 @@ struct Event {
     instruction @3 :InstructionEvent;
     exec @4 :ExecEvent;
     exit @5 :ExitEvent;
+    clone @6 :CloneEvent;
+    syscallEntry @7 :SyscallEntryEvent;
   }
 }
 

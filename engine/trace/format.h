@@ -6,7 +6,10 @@
 namespace ebb::trace {
 
 // Bump on any change that an older reader could misread.
-inline constexpr uint32_t kFormatVersion = 1;
+// 2: clone and syscall-entry events, ExecEvent.formerTid, TraceHeader.cpuidFaulting.
+inline constexpr uint32_t kFormatVersion = 2;
+// The oldest version this reader still reads (later versions only add).
+inline constexpr uint32_t kOldestReadableVersion = 1;
 
 // File names inside a trace directory.
 inline constexpr const char* kHeaderFile = "header";

@@ -121,8 +121,8 @@ std::string describe(const kj::Exception& e) {
 Error version_error(const std::string& dir, uint32_t version) {
   return make_error(ErrorKind::kTraceVersion,
                     "trace " + dir + " was written in trace format version " +
-                        std::to_string(version) + "; this ebb reads version " +
-                        std::to_string(kFormatVersion));
+                        std::to_string(version) + "; this ebb reads versions " +
+                        std::to_string(kOldestReadableVersion) + " to " + std::to_string(kFormatVersion));
 }
 
 Error corrupt_header(const std::string& dir, const std::string& what) {
@@ -201,7 +201,7 @@ Status TraceReader::Impl::open_header() {
   }
   if (bytes.size() < kPreambleSize) return corrupt_header(dir, "it ends inside the version");
   version = get_u32(bytes.data() + sizeof kHeaderMagic);
-  if (version != kFormatVersion) return version_error(dir, version);
+  if (version < kOldestReadableVersion || version > kFormatVersion) return version_error(dir, version);
   return parse_header(bytes.data() + kPreambleSize, bytes.size() - kPreambleSize);
 }
 
@@ -249,7 +249,8 @@ Status TraceReader::Impl::open_events() {
                       "trace " + dir + " is corrupt: its events file has a bad magic");
   }
   const uint32_t events_version = get_u32(preamble + sizeof kEventsMagic);
-  if (events_version != kFormatVersion) return version_error(dir, events_version);
+  if (events_version < kOldestReadableVersion || events_version > kFormatVersion)
+    return version_error(dir, events_version);
   return ok_status();
 }
 

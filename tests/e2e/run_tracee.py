@@ -23,6 +23,7 @@ import tempfile
 import time
 import fcntl
 import termios
+import threading
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,13 +35,14 @@ import e2e_lib  # noqa: E402
 SPEC_LINE = re.compile(r"^\s*(?://|#)?\s*ebb-test:\s*([a-z-]+):\s?(.*?)\s*$")
 KEYS = {"args", "command", "stdin", "stdin-file", "setup", "before-replay", "after-replay",
         "expect-exit", "expect-signal", "expect-stdout", "expect-stderr", "env", "exe", "tty",
-        "timeout"}
+        "timeout", "expect-record", "kill-after"}
 ACTIONS = {"write": 2, "append": 2, "rewrite": 2, "replace": 2, "repeat": 3, "random": (2, 3),
            "mkdir": 1, "delete": 1, "move": 2, "symlink": 2}
 CHECKS = {"absent": 1, "content": 2}
 # Files that `rewrite`/`replace` touch get this mtime, so a stat after them always differs.
 CHANGED_MTIME = 1_000_000_000
 REPLAY_STDIN = b"replay stdin: ebb replay must not read this\n"
+EXIT_EBB_FAILED = 125   # `ebb record`/`ebb replay` when ebb itself cannot go on
 
 
 class SpecError(Exception):
@@ -125,6 +127,8 @@ class Spec:
     copy_exe: bool = False
     tty: tuple = None                   # (rows, cols): stdin is a pty at native and record
     timeout: float = 25.0
+    stopped_early: bytes = None         # expect-record: stopped-early TEXT (TEXT: the reason)
+    kill_after: tuple = None            # (seconds, pid file): SIGKILL at native and record
 
     def expected_status(self):
         if self.expect_signal is not None:
@@ -207,6 +211,21 @@ def add_spec_entry(spec, key, value):
         spec.tty = (int(parts[1]), int(parts[2]))
     elif key == "timeout":
         spec.timeout = float(value)
+    elif key == "expect-record":
+        tokens = tokenize(value)
+        if len(tokens) != 2 or tokens[0] != b"stopped-early":
+            raise SpecError("expect-record: expected 'stopped-early TEXT'")
+        spec.stopped_early = tokens[1]
+    elif key == "kill-after":
+        parts = value.split()
+        try:
+            seconds = float(parts[0]) if len(parts) == 2 else -1.0
+        except ValueError:
+            seconds = -1.0
+        if seconds < 0:
+            raise SpecError("kill-after: expected 'SECONDS PIDFILE'")
+        world_path(Path("."), parts[1])   # relative, without '..'
+        spec.kill_after = (seconds, parts[1])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -299,6 +318,60 @@ def substitute(token, world, exe):
 # ---------------------------------------------------------------------------------------------
 # Running
 
+class Killer:
+    """kill-after: waits for the program to write its pid (digits and a newline) to a file in
+    its world, waits SECONDS more, then sends SIGKILL to that pid: a death from outside the
+    recording. Runs beside a native or record run (never beside replay)."""
+
+    def __init__(self, world, seconds, pid_file, deadline):
+        self.path = world_path(world, pid_file)
+        self.seconds = seconds
+        self.deadline = deadline
+        self.done = threading.Event()
+        self.problem = None
+        self.killed = None
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def wait(self, what):
+        """After the run: stops the killer; returns a problem, or None if the kill happened."""
+        self.done.set()
+        self.thread.join()
+        if self.problem:
+            return f"{what}: kill-after: {self.problem}"
+        if self.killed is None:
+            if self.path.exists():
+                return f"{what}: kill-after: the run ended before the kill"
+            return f"{what}: kill-after: the run ended without writing its pid to {self.path.name}"
+        return None
+
+    def run(self):
+        pid = None
+        while pid is None:
+            if self.done.is_set() or time.monotonic() > self.deadline:
+                return
+            try:
+                text = self.path.read_text()
+                if text.endswith("\n") and text.strip().isdigit():
+                    pid = int(text)
+            except OSError:
+                pass
+            if pid is None:
+                time.sleep(0.01)
+        if self.done.wait(self.seconds):
+            self.problem = "the run ended before the kill"
+            return
+        try:
+            # Only a process of the run: it lives in the session the run started, not in ours.
+            if pid <= 1 or os.getsid(pid) == os.getsid(0):
+                self.problem = f"pid {pid} in {self.path.name} is not a process of the run"
+                return
+            os.kill(pid, signal.SIGKILL)
+            self.killed = pid
+        except ProcessLookupError:
+            self.problem = f"pid {pid} from {self.path.name} was gone before the kill"
+
+
 class Runner:
     def __init__(self, spec, ebb, tmp, verbose, budget):
         self.spec = spec
@@ -369,12 +442,19 @@ class Runner:
 
     def run_program(self, argv, world, what):
         kwargs, fds = self.stdin_kwargs(world)
+        timeout = self.step_timeout()
+        killer = None
+        if self.spec.kill_after:
+            killer = Killer(world, *self.spec.kill_after, time.monotonic() + timeout)
         try:
-            r = e2e_lib.run(argv, cwd=world, env=self.record_env(world), timeout=self.step_timeout(),
+            r = e2e_lib.run(argv, cwd=world, env=self.record_env(world), timeout=timeout,
                             **kwargs)
         finally:
             for fd in fds:
                 os.close(fd)
+            problem = killer.wait(what) if killer else None
+        if problem:
+            self.fail(problem)
         self.log(f"{what}: {e2e_lib.describe_status(r.status)} in {r.seconds:.2f} s, "
                  f"{len(r.stdout)} bytes stdout, {len(r.stderr)} bytes stderr")
         if r.timed_out:
@@ -392,6 +472,17 @@ class Runner:
         for s in self.spec.expect_stderr:
             if s not in r.stderr:
                 self.fail(f"{what}: stderr lacks {s!r}")
+
+    def check_stopped_early(self, r, what, words):
+        """A run that ebb ended with a message: status 125, one stderr line holding `words`."""
+        for p in e2e_lib.clean_refusal_problems(r, what):
+            self.fail(p)
+        if r.status != EXIT_EBB_FAILED:
+            self.fail(f"{what}: {e2e_lib.describe_status(r.status)}, expected exit "
+                      f"{EXIT_EBB_FAILED} (the recording stopped early)")
+        for w in words:
+            if w not in r.stderr:
+                self.fail(f"{what}: stderr lacks {w!r}")
 
     def native(self):
         world = self.tmp / "native"
@@ -411,7 +502,13 @@ class Runner:
         r = self.run_program([self.ebb, "record", "-o", str(trace), "--", prog] + args, world,
                              "record")
         before = len(self.problems)
-        self.check_expectations(r, "record")
+        if self.spec.stopped_early is None:
+            self.check_expectations(r, "record")
+        else:
+            self.check_stopped_early(r, "record", [self.spec.stopped_early])
+            for s in self.spec.expect_stdout:   # printed before the stop
+                if s not in r.stdout:
+                    self.fail(f"record: stdout lacks {s!r}")
         if not trace.is_dir():
             self.fail(f"record: no trace directory at {trace}")
         if len(self.problems) > before:
@@ -436,10 +533,14 @@ class Runner:
         before = len(self.problems)
         if r.timed_out:
             self.fail(f"replay timed out after {r.seconds:.1f} s")
-        if r.status != rec.status:
+        if self.spec.stopped_early is not None:
+            # ebb's own stderr line differs (record: it stops; replay: the trace stops early).
+            self.check_stopped_early(r, "replay", [b"stopped early", self.spec.stopped_early])
+        elif r.status != rec.status:
             self.fail(f"replay {e2e_lib.describe_status(r.status)}, record "
                       f"{e2e_lib.describe_status(rec.status)}")
-        for stream in ("stdout", "stderr"):
+        streams = ("stdout",) if self.spec.stopped_early is not None else ("stdout", "stderr")
+        for stream in streams:
             a, b = getattr(rec, stream), getattr(r, stream)
             if a != b:
                 self.fail(f"replay {stream} differs from record {stream} "
@@ -464,6 +565,12 @@ class Runner:
             self.fail(f"dump: {e2e_lib.describe_status(d.status)}: {e2e_lib.text(d.stderr, 500)}")
         elif not lines:
             self.fail("dump printed nothing")
+        elif self.spec.stopped_early is not None:
+            end = "end: recording stopped early: "
+            if not lines[-1].startswith(end) or \
+                    e2e_lib.text(self.spec.stopped_early) not in lines[-1]:
+                self.fail(f"dump's last line is not {end!r} with "
+                          f"{e2e_lib.text(self.spec.stopped_early)!r}: {lines[-1]!r}")
         else:
             # The last event line: a trailing summary line ("end: ...") may follow it.
             last = lines[-1]
@@ -488,7 +595,10 @@ class Runner:
         if native_only or self.problems:
             return
         world, trace, rec = self.record()
-        if native.status != rec.status:
+        if self.spec.stopped_early is not None:
+            if not native.stdout.startswith(rec.stdout):
+                self.fail("record: stdout is not a prefix of native stdout")
+        elif native.status != rec.status:
             self.fail(f"record {e2e_lib.describe_status(rec.status)}, native "
                       f"{e2e_lib.describe_status(native.status)}")
         if not trace.is_dir() or rec.timed_out:

@@ -107,29 +107,35 @@ TEST(ArchPrctl, FsAndGsButNotCpuid) {
   EXPECT_TRUE(out_ranges(make_call(__NR_arch_prctl, {ARCH_SET_FS, 0x1000}), no_memory())->empty());
 }
 
-TEST(NewTasks, AreRefusedUntilIssue3) {
+TEST(NewTasks, ThreadsForksAndVforksAreRecorded) {
   uint64_t thread_flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
                           CLONE_SYSVSEM | CLONE_SETTLS;
-  EXPECT_EQ(refusal(make_call(__NR_clone, {thread_flags})),
-            "syscall clone with CLONE_THREAD is not supported yet "
-            "(threads and processes arrive with issue 3)");
-  EXPECT_EQ(refusal(make_call(__NR_clone, {SIGCHLD})),
-            "syscall clone without CLONE_THREAD (a new process) is not supported yet "
-            "(threads and processes arrive with issue 3)");
-  EXPECT_EQ(refusal(make_call(__NR_vfork, {})),
-            "syscall vfork is not supported yet (threads and processes arrive with issue 3)");
-  EXPECT_EQ(refusal(make_call(__NR_fork, {})),
-            "syscall fork is not supported yet (threads and processes arrive with issue 3)");
+  EXPECT_TRUE(check_entry(make_call(__NR_clone, {thread_flags})).ok());
+  EXPECT_TRUE(check_entry(make_call(__NR_clone, {SIGCHLD})).ok());
+  EXPECT_TRUE(check_entry(make_call(__NR_clone, {CLONE_VM | CLONE_VFORK | SIGCHLD})).ok());
+  EXPECT_TRUE(check_entry(make_call(__NR_vfork, {})).ok());
+  EXPECT_TRUE(check_entry(make_call(__NR_fork, {})).ok());
+  EXPECT_EQ(find_syscall(__NR_clone)->policy, ReplayPolicy::kSpawn);
 }
 
-TEST(Futex, WaitAndWakeOnly) {
+TEST(NewTasks, SharedMemoryProcessesAndNamespacesAreRefused) {
+  EXPECT_EQ(refusal(make_call(__NR_clone, {CLONE_VM | SIGCHLD})),
+            "syscall clone with CLONE_VM but neither CLONE_THREAD nor CLONE_VFORK is not supported");
+  EXPECT_NE(refusal(make_call(__NR_clone, {CLONE_NEWPID | SIGCHLD})).find("namespace"), std::string::npos);
+}
+
+TEST(Futex, WaitsWakesAndRequeues) {
   for (uint64_t op : {FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE,
                       FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, FUTEX_WAKE_BITSET_PRIVATE}) {
     EXPECT_EQ(refusal(make_call(__NR_futex, {0x1000, op, 1})), "(accepted)") << op;
     EXPECT_TRUE(out_ranges(make_call(__NR_futex, {0x1000, op, 1}), no_memory())->empty());
   }
-  EXPECT_EQ(refusal(make_call(__NR_futex, {0x1000, FUTEX_WAKE_OP_PRIVATE, 1})),
-            "futex operation FUTEX_WAKE_OP (5) is not supported yet");
+  EXPECT_EQ(refusal(make_call(__NR_futex, {0x1000, FUTEX_WAKE_OP_PRIVATE, 1})), "(accepted)");
+  auto wake_op = make_call(__NR_futex, {0x1000, FUTEX_WAKE_OP_PRIVATE, 1, 0, 0x2000});
+  wake_op.result = 1;
+  EXPECT_EQ(*out_ranges(wake_op, no_memory()), (Ranges{{0x2000, 4}}));
+  EXPECT_EQ(refusal(make_call(__NR_futex, {0x1000, FUTEX_LOCK_PI, 1})),
+            "futex operation FUTEX_LOCK_PI (6) is not supported yet");
   EXPECT_EQ(refusal(make_call(__NR_futex, {0x1000, 99, 1})),
             "futex operation 99 is not supported yet");
 }

@@ -271,8 +271,8 @@ TEST_F(OpenErrors, WrongVersionInHeader) {
   Error e = open_error();
   EXPECT_EQ(e.kind, ErrorKind::kTraceVersion);
   EXPECT_EQ(e.message, "trace " + dir_ + " was written in trace format version " +
-                           std::to_string(kFormatVersion + 1) + "; this ebb reads version " +
-                           std::to_string(kFormatVersion));
+                           std::to_string(kFormatVersion + 1) + "; this ebb reads versions " +
+                           std::to_string(kOldestReadableVersion) + " to " + std::to_string(kFormatVersion));
 }
 
 TEST_F(OpenErrors, WrongVersionInEvents) {

@@ -1,0 +1,91 @@
+// Internal to the recorder: a recorded task and the component that turns
+// its stops into trace events. Not part of the session layer's interface.
+#pragma once
+
+#include <sys/user.h>
+
+#include <capnp/message.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/base/result.h"
+#include "engine/ptrace/tracee.h"
+#include "engine/session/outcome.h"
+#include "engine/session/stdio_fds.h"
+#include "engine/syscalls/table.h"
+#include "engine/trace/writer.h"
+
+namespace ebb::session {
+
+struct PendingSyscall {
+  int64_t nr = -1;
+  uint64_t args[6] = {};
+  syscalls::SyscallCall call{};  // with the values captured at entry
+  bool forced = false;
+  std::string exec_filename;
+  std::vector<std::string> exec_argv;
+};
+
+// Where a task is, as the recorder's scheduler sees it. At most one task is
+// kRunning (executing user code) at any time; that is what makes the
+// recording replayable in event order.
+enum class TaskState {
+  kNew,       // created by clone/fork, initial stop not seen yet
+  kReady,     // in a ptrace-stop, waiting for its turn to run user code
+  kRunning,   // running user code
+  kInKernel,  // resumed past a syscall entry; its exit stop comes next
+  kExiting,   // past PTRACE_EVENT_EXIT
+};
+
+struct RecordTask {
+  RecordTask(pid_t tid, pid_t tgid) : t(tid), tgid(tgid) {}
+  pid_t tid() const { return t.pid(); }
+
+  ptrace::Tracee t;
+  pid_t tgid;
+  TaskState state = TaskState::kNew;
+  bool linked = false;          // the parent's clone event was seen
+  bool initial_stop = false;    // its first ptrace-stop was seen
+  PendingSyscall pending;
+  int resume_sig = 0;
+  bool exec_pending = false;    // PTRACE_EVENT_EXEC seen, execve exit not yet
+  pid_t exec_former_tid = 0;
+  bool called_exit = false;     // entered exit(2): a thread exit is recorded
+  int64_t restartblock_nr = -1; // the last call interrupted with -ERESTART_RESTARTBLOCK
+};
+
+class EventRecorder {
+ public:
+  EventRecorder(trace::TraceWriter& writer, bool cpuid_faulting) : w_(writer), cpuid_faulting_(cpuid_faulting) {}
+
+  // True once the program's first exec completed (events are written from then on).
+  bool started() const { return started_; }
+  // Syscall entry: kUnsupported (with a message) when ebb cannot record it.
+  Status on_entry(RecordTask& task, user_regs_struct regs);
+  Status on_exit(RecordTask& task, user_regs_struct regs, StdioFds& fds);
+  Status on_signal(RecordTask& task, int sig);
+  // Marks that `task` entered its pending syscall (see SyscallEntryEvent).
+  Status write_entry(const RecordTask& task);
+  Status write_clone(const RecordTask& parent, pid_t child, uint64_t flags, bool thread);
+  Status write_exit(pid_t tid, const ProgramOutcome& outcome);
+  Status finish(const std::string& note) { return w_.finish(note); }
+  uint64_t event_count() const { return w_.event_count(); }
+
+ private:
+  Status on_exec_exit(RecordTask& task, const user_regs_struct& regs);
+  Status on_trapped_insn(RecordTask& task, int insn, user_regs_struct regs);
+  Status fill_mapping(RecordTask& task, schema::Mapping::Builder m, int64_t result);
+  void read_exec_args(RecordTask& task);
+  Status write_event(capnp::MessageBuilder& msg);
+  schema::Event::Builder new_event(capnp::MessageBuilder& msg, pid_t tid);
+
+  trace::TraceWriter& w_;
+  bool cpuid_faulting_;
+  bool started_ = false;
+  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace ebb::session

@@ -1,0 +1,78 @@
+// Internal to the replayer: the replay's tasks and the Replayer that drives
+// them through the trace, event by event. Not part of the layer's interface.
+#pragma once
+
+#include <sys/user.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/base/result.h"
+#include "engine/ptrace/tracee.h"
+#include "engine/session/outcome.h"
+#include "engine/session/replay_checks.h"
+#include "engine/syscalls/table.h"
+#include "engine/trace/reader.h"
+
+namespace ebb::session {
+
+// A replayed thread. It runs only when its next event is processed, so at
+// every moment all tasks but one sit in a ptrace-stop.
+struct ReplayTask {
+  ReplayTask(pid_t replay_tid, pid_t recorded_tgid) : t(replay_tid), tgid(recorded_tgid) {}
+  ptrace::Tracee t;
+  pid_t tgid;                // the recorded process id
+  int pending_sig = 0;       // delivered at the next resume
+  bool in_syscall = false;   // resumed past a syscall entry (a clone parent)
+  bool at_entry = false;     // stopped at a syscall entry (after a syscall-entry event)
+  bool exiting = false;      // resumed into exit/exit_group
+};
+
+class Replayer {
+ public:
+  Replayer(trace::TraceReader& r, std::string stub_path, bool cpuid_faulting)
+      : r_(r), check_(r), stub_path_(std::move(stub_path)), cpuid_faulting_(cpuid_faulting) {}
+  ~Replayer();
+  Result<ProgramOutcome> run();
+
+ private:
+  Status dispatch(schema::Event::Reader ev);
+  ReplayTask* task(pid_t tid);
+  // Tasks (replay_tasks.cpp)
+  Status on_exec(pid_t tid, schema::ExecEvent::Reader ev);
+  Status start_first_task(pid_t tid);
+  Status exec_stub(ReplayTask& task);
+  Status run_stub_to_syscall_exit(ReplayTask& task);
+  Status on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev);
+  Status on_exit(pid_t tid, schema::ExitEvent::Reader ev);
+  Result<ptrace::Stop> wait_for_death(ReplayTask& task);
+  void reap_others_of(pid_t tgid, pid_t except);
+  // Events (replay_session.cpp)
+  Status on_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev);
+  Status finish_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, const syscalls::SyscallSpec* spec,
+                        bool args_rewritten);
+  Status rewrite_memory_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, user_regs_struct& regs);
+  void rewrite_spawn(user_regs_struct& regs);
+  Status echo_output(ReplayTask& task, schema::SyscallEvent::Reader ev);
+  Status on_signal(ReplayTask& task, schema::SignalEvent::Reader ev);
+  Status on_instruction(ReplayTask& task, schema::InstructionEvent::Reader ev);
+  Result<ptrace::Stop> resume_and_wait(ReplayTask& task);
+  // Runs `task` to its next syscall entry, unless it already sits there.
+  Result<ptrace::Stop> to_entry(ReplayTask& task);
+  Status on_syscall_entry(ReplayTask& task, schema::SyscallEntryEvent::Reader ev);
+  Result<ptrace::Stop> wait_for(ReplayTask& task);
+  bool is_foreign_signal(ReplayTask& task, int sig);
+
+  trace::TraceReader& r_;
+  ReplayChecks check_;
+  std::string stub_path_;
+  bool cpuid_faulting_;
+  std::map<pid_t, std::unique_ptr<ReplayTask>> tasks_;  // by recorded tid
+  std::map<pid_t, uint64_t> brk_;                        // by recorded process
+  pid_t root_ = 0;
+  std::optional<ProgramOutcome> root_outcome_;
+};
+
+}  // namespace ebb::session

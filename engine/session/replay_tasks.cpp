@@ -1,0 +1,287 @@
+// The replay's task lifecycle: the first task (a stub that becomes the
+// recorded program), exec, clone/fork/vfork, and exits.
+#include <asm/prctl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "engine/base/log.h"
+#include "engine/session/address_space.h"
+#include "engine/session/event_codec.h"
+#include "engine/session/replay_task.h"
+
+namespace ebb::session {
+
+namespace {
+
+constexpr long kTraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC |
+                               PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+                               PTRACE_O_EXITKILL;
+
+// Runs in the forked child before it stops and execs ebb-stub: trap RDTSC as
+// the recording did, die with ebb, and leave no core files.
+void stub_before_stop(void*) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
+  struct rlimit no_core = {0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+}
+
+void stub_after_stop(void* arg) {
+  const char* path = static_cast<const char*>(arg);
+  char* const argv[] = {const_cast<char*>(path), nullptr};
+  char* const envp[] = {nullptr};
+  execve(path, argv, envp);
+}
+
+}  // namespace
+
+Replayer::~Replayer() {
+  for (auto& [tid, task] : tasks_) task->t.kill();
+}
+
+ReplayTask* Replayer::task(pid_t tid) {
+  auto it = tasks_.find(tid);
+  return it == tasks_.end() ? nullptr : it->second.get();
+}
+
+// ebb-stub spins on getppid: stop it at a syscall exit, where rip-2 is a
+// syscall instruction that injected syscalls can use.
+Status Replayer::run_stub_to_syscall_exit(ReplayTask& task) {
+  for (int i = 0; i < 8; ++i) {
+    auto stop = resume_and_wait(task);
+    if (!stop) return stop.error();
+    if (stop->kind != ptrace::StopKind::kSyscall) continue;
+    auto phase = task.t.syscall_phase();
+    if (!phase) return phase.error();
+    auto regs = task.t.regs();
+    if (!regs) return regs.error();
+    // Not the execve's own exit: its rip is the stub's entry point.
+    if (*phase == ptrace::SyscallPhase::kExit && regs->orig_rax == SYS_getppid) return ok_status();
+  }
+  return make_error(ErrorKind::kTraceeGone, "the replay stub did not reach a syscall exit");
+}
+
+Status Replayer::start_first_task(pid_t tid) {
+  auto pid = ptrace::fork_stopped_child(stub_before_stop, stub_after_stop, const_cast<char*>(stub_path_.c_str()),
+                                        kTraceOptions);
+  if (!pid) return pid.error();
+  tasks_[tid] = std::make_unique<ReplayTask>(*pid, tid);
+  root_ = tid;
+  ReplayTask& t = *tasks_[tid];
+  while (true) {  // through the child's last syscalls to the exec of ebb-stub
+    auto stop = resume_and_wait(t);
+    if (!stop) return stop.error();
+    if (stop->kind == ptrace::StopKind::kEvent && stop->event == PTRACE_EVENT_EXEC) break;
+    if (stop->kind != ptrace::StopKind::kSyscall)
+      return make_error(ErrorKind::kBadInput, "cannot start the replay stub " + stub_path_);
+  }
+  t.t.reopen_memory();
+  return run_stub_to_syscall_exit(t);
+}
+
+// Gives `task` a fresh address space by a real execve of ebb-stub, so the
+// recorded one can be rebuilt without touching memory other tasks share.
+Status Replayer::exec_stub(ReplayTask& task) {
+  auto regs = task.t.regs();
+  if (!regs) return regs.error();
+  RemoteAddr insn(regs->rip - 2);
+  uint64_t scratch_len = 4096;
+  auto scratch = ptrace::remote_syscall(task.t, insn, SYS_mmap, 0, scratch_len, PROT_READ | PROT_WRITE,
+                                        MAP_PRIVATE | MAP_ANONYMOUS, static_cast<uint64_t>(-1), 0);
+  if (!scratch) return scratch.error();
+  if (*scratch < 0 && *scratch > -4096) return check_.diverged("cannot map memory to exec the replay stub");
+  uint64_t base = static_cast<uint64_t>(*scratch);
+  uint64_t argv[2] = {base + 64, 0};
+  EBB_TRY(task.t.write(RemoteAddr(base), argv, sizeof argv));
+  EBB_TRY(task.t.write(RemoteAddr(base + 64), stub_path_.c_str(), stub_path_.size() + 1));
+  user_regs_struct r = *regs;
+  r.rip = insn.addr();
+  r.rax = SYS_execve;
+  r.orig_rax = static_cast<uint64_t>(-1);
+  r.rdi = base + 64;
+  r.rsi = base;
+  r.rdx = 0;
+  EBB_TRY(task.t.set_regs(r));
+  EBB_TRY(task.t.resume_syscall(0));
+  // The exec is reported under the process leader's tid; the process's
+  // other threads die on the way.
+  while (true) {
+    auto any = ptrace::wait_any();
+    if (!any) return any.error();
+    if (any->stop.kind == ptrace::StopKind::kEvent && any->stop.event == PTRACE_EVENT_EXEC) {
+      task.t.set_tid(any->tid);
+      break;
+    }
+    if (any->stop.kind == ptrace::StopKind::kSyscall && any->tid == task.t.pid()) {
+      EBB_TRY(task.t.resume_syscall(0));  // the execve's entry
+      continue;
+    }
+    if (any->stop.kind == ptrace::StopKind::kExited || any->stop.kind == ptrace::StopKind::kKilled) {
+      if (any->tid == task.t.pid()) return make_error(ErrorKind::kTraceeGone, "the task died in exec");
+      continue;
+    }
+    ::ptrace(PTRACE_CONT, any->tid, nullptr, nullptr);
+  }
+  return run_stub_to_syscall_exit(task);
+}
+
+Status Replayer::on_exec(pid_t tid, schema::ExecEvent::Reader ev) {
+  ReplayTask* t = nullptr;
+  if (tasks_.empty()) {
+    EBB_TRY(start_first_task(tid));
+    t = task(tid);
+  } else {
+    pid_t former = ev.getFormerTid() ? ev.getFormerTid() : tid;
+    t = task(former);
+    if (!t) return check_.corrupt("exec by an unknown task " + std::to_string(former));
+    pid_t tgid = t->tgid;
+    EBB_TRY(exec_stub(*t));
+    std::unique_ptr<ReplayTask> moved = std::move(tasks_[former]);
+    tasks_.erase(former);
+    reap_others_of(tgid, former);
+    tasks_[tid] = std::move(moved);
+    t = task(tid);
+  }
+  if (cpuid_faulting_) {
+    auto regs = t->t.regs();
+    if (!regs) return regs.error();
+    auto r = ptrace::remote_syscall(t->t, RemoteAddr(regs->rip - 2), SYS_arch_prctl, ARCH_SET_CPUID, 0);
+    if (!r) return r.error();
+  }
+  auto regs = t->t.regs();
+  if (!regs) return regs.error();
+  RemoteAddr insn(regs->rip - 2);
+  ProcessImage image;
+  for (auto m : ev.getMappings()) {
+    image.regions.push_back({m.getStart(), m.getEnd(), m.getProt(), m.getFlags(),
+                             std::string_view(m.getName().cStr(), m.getName().size()), bytes_of(m.getData())});
+  }
+  image.sig_ignored = ev.getSigIgnored();
+  image.sig_blocked = ev.getSigBlocked();
+  image.regs = load_user_regs(ev.getRegs());
+  auto fp = ev.getFpregs();
+  if (fp.size() != sizeof image.fpregs) return check_.corrupt("the exec event's FPU state has the wrong size");
+  std::memcpy(&image.fpregs, fp.begin(), sizeof image.fpregs);
+  brk_[t->tgid] = ev.getBrk();
+  EBB_TRY(rebuild_address_space(t->t, insn, image));
+  t->t.reopen_memory();
+  return ok_status();
+}
+
+// The parent is stopped before its clone/fork/vfork. The syscall runs for
+// real (a vfork as a fork: replay orders the two processes by events, and
+// the child gets its own address space to rebuild at its exec), the child
+// is adopted under its recorded tid, and the parent is left in the kernel:
+// its syscall's exit is its next event.
+Status Replayer::on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev) {
+  auto stop = to_entry(parent);
+  if (!stop) return stop.error();
+  auto regs = parent.t.regs();
+  if (!regs) return regs.error();
+  int64_t nr = static_cast<int64_t>(regs->orig_rax);
+  if (stop->kind != ptrace::StopKind::kSyscall || (nr != SYS_clone && nr != SYS_fork && nr != SYS_vfork))
+    return check_.diverged("expected clone, fork or vfork creating task " + std::to_string(ev.getChildTid()));
+  uint64_t flags = nr == SYS_clone ? regs->rdi : 0;
+  uint64_t ctid = regs->r10;
+  rewrite_spawn(*regs);
+  EBB_TRY(parent.t.set_regs(*regs));
+  EBB_TRY(parent.t.resume_syscall(0));
+  stop = wait_for(parent);
+  if (!stop) return stop.error();
+  if (stop->kind != ptrace::StopKind::kEvent ||
+      (stop->event != PTRACE_EVENT_CLONE && stop->event != PTRACE_EVENT_FORK && stop->event != PTRACE_EVENT_VFORK))
+    return check_.diverged("the clone creating task " + std::to_string(ev.getChildTid()) + " failed in replay");
+  auto child_tid = parent.t.event_msg();
+  if (!child_tid) return child_tid.error();
+  EBB_TRY(parent.t.resume_syscall(0));
+  parent.in_syscall = true;
+  bool thread = ev.getThread();
+  pid_t rec_child = ev.getChildTid();
+  auto child = std::make_unique<ReplayTask>(static_cast<pid_t>(*child_tid), thread ? parent.tgid : rec_child);
+  auto first = child->t.wait();
+  if (!first) return first.error();
+  if (first->kind != ptrace::StopKind::kEvent)
+    return check_.diverged("the new task " + std::to_string(rec_child) + " did not start stopped");
+  if (flags & CLONE_CHILD_SETTID) {
+    int32_t v = rec_child;
+    EBB_TRY(child->t.write(RemoteAddr(ctid), &v, sizeof v));
+  }
+  if (!thread) brk_[rec_child] = brk_[parent.tgid];
+  tasks_[rec_child] = std::move(child);
+  return ok_status();
+}
+
+// vfork becomes fork in replay (see on_clone).
+void Replayer::rewrite_spawn(user_regs_struct& regs) {
+  if (regs.orig_rax == SYS_vfork) regs.orig_rax = SYS_fork;
+  if (regs.orig_rax == SYS_clone && (regs.rdi & CLONE_VFORK)) regs.rdi &= ~uint64_t(CLONE_VM | CLONE_VFORK);
+}
+
+Result<ptrace::Stop> Replayer::wait_for_death(ReplayTask& task) {
+  while (true) {
+    auto stop = task.t.wait();
+    if (!stop) return stop.error();
+    if (stop->kind == ptrace::StopKind::kExited || stop->kind == ptrace::StopKind::kKilled) return stop;
+    EBB_TRY(task.t.resume_syscall(stop->kind == ptrace::StopKind::kSignal && !is_foreign_signal(task, stop->sig)
+                                      ? stop->sig
+                                      : 0));
+  }
+}
+
+// The other threads of a process that ended (exit_group, a fatal signal,
+// exec): the kernel kills them; collect them.
+void Replayer::reap_others_of(pid_t tgid, pid_t except) {
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    if (it->second->tgid != tgid || it->first == except) {
+      ++it;
+      continue;
+    }
+    auto st = wait_for_death(*it->second);
+    (void)st;
+    it = tasks_.erase(it);
+  }
+}
+
+Status Replayer::on_exit(pid_t tid, schema::ExitEvent::Reader ev) {
+  ReplayTask* t = task(tid);
+  if (!t) return check_.corrupt("exit of an unknown task " + std::to_string(tid));
+  bool leader = tid == t->tgid;
+  if (leader) {
+    // Whatever ends the process (exit_group in some thread, a fatal signal)
+    // is pending on one of its tasks: let them all go.
+    for (auto& [other_tid, other] : tasks_) {
+      (void)other_tid;
+      if (other->tgid != t->tgid || other->exiting) continue;
+      if (other->pending_sig) {
+        EBB_TRY(other->t.resume_syscall(other->pending_sig));
+        other->pending_sig = 0;
+        other->exiting = true;
+      }
+    }
+    reap_others_of(t->tgid, tid);
+    // A leader that ends by itself (no exit_group event recorded for it in a
+    // version 1 trace) runs to its end.
+    if (!t->exiting && !t->pending_sig) {
+      bool others = false;
+      for (auto& [other_tid, other] : tasks_) others |= other_tid != tid && other->tgid == t->tgid;
+      if (!others) EBB_TRY(t->t.resume_syscall(0));
+    }
+  } else if (!t->exiting) {
+    EBB_TRY(t->t.resume_syscall(t->pending_sig));
+  }
+  auto stop = wait_for_death(*t);
+  if (!stop) return stop.error();
+  EBB_TRY(check_.exit(*stop, ev));
+  if (tid == root_) root_outcome_ = ProgramOutcome{ev.getExited(), ev.getStatus(), ev.getCoreDumped()};
+  tasks_.erase(tid);
+  return ok_status();
+}
+
+}  // namespace ebb::session
