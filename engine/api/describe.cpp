@@ -92,6 +92,15 @@ void dump_event(FILE* out, uint64_t n, schema::Event::Reader ev) {
       else fprintf(out, "exit killed by %s\n", session::signal_name(x.getStatus()).c_str());
       break;
     }
+    case schema::Event::CLONE: {
+      auto c = ev.getClone();
+      fprintf(out, "clone new %s %d (flags 0x%" PRIx64 ")\n", c.getThread() ? "thread" : "process", c.getChildTid(),
+              static_cast<uint64_t>(c.getFlags()));
+      break;
+    }
+    case schema::Event::SYSCALL_ENTRY:
+      fprintf(out, "enter %s\n", syscalls::syscall_name(ev.getSyscallEntry().getNumber()).c_str());
+      break;
     default:
       fprintf(out, "unknown event\n");
   }

@@ -75,7 +75,8 @@ Status ReplayChecks::syscall_entry(ptrace::Tracee& t, const ptrace::Stop& stop,
   if (!regs) return regs.error();
   int64_t nr = static_cast<int64_t>(regs->orig_rax);
   if (nr != ev.getNumber())
-    return diverged(expected + ", but the program made syscall " + syscalls::syscall_name(nr));
+    return diverged(expected + ", but the program made syscall " + syscalls::syscall_name(nr) + " at rip " +
+                    hex(regs->rip));
   const syscalls::SyscallSpec* spec = syscalls::find_syscall(nr);
   unsigned nargs = spec ? spec->nargs : 6;
   uint64_t got[6] = {regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->r9};
@@ -102,7 +103,7 @@ Status ReplayChecks::syscall_entered(ptrace::Tracee& t, const ptrace::Stop& stop
   if (!regs) return regs.error();
   if (static_cast<int64_t>(regs->orig_rax) != nr)
     return diverged(expected + ", but the program made syscall " +
-                    syscalls::syscall_name(static_cast<int64_t>(regs->orig_rax)));
+                    syscalls::syscall_name(static_cast<int64_t>(regs->orig_rax)) + " at rip " + hex(regs->rip));
   return ok_status();
 }
 

@@ -31,6 +31,10 @@ constexpr uint64_t kSkipSyscall = static_cast<uint64_t>(-1);
 
 uint64_t page_up(uint64_t v) { return (v + kPage - 1) & ~(kPage - 1); }
 
+bool is_interrupted(int64_t result) {
+  return result == -EINTR || result == -512 || result == -513 || result == -514 || result == -516;
+}
+
 bool is_fault_signal(int sig) {
   return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP;
 }
@@ -48,15 +52,20 @@ bool Replayer::is_foreign_signal(ReplayTask& task, int sig) {
   return !(info->si_code == SI_TKILL && info->si_pid == getpid());
 }
 
-Result<ptrace::Stop> Replayer::wait_for(ReplayTask& task) {
+Result<ptrace::Stop> Replayer::wait_for(ReplayTask& task, int expected_sig) {
   while (true) {
     auto stop = task.t.wait();
     if (!stop) return stop.error();
-    if (stop->kind == ptrace::StopKind::kEvent && stop->event == PTRACE_EVENT_EXIT) {
+    // PTRACE_EVENT_STOP here is a group-stop (a recorded SIGSTOP delivered
+    // again): job control is not replayed, the task goes on as it did.
+    if (stop->kind == ptrace::StopKind::kEvent &&
+        (stop->event == PTRACE_EVENT_EXIT || stop->event == PTRACE_EVENT_STOP)) {
       EBB_TRY(task.t.resume_syscall(0));
       continue;
     }
-    if (stop->kind == ptrace::StopKind::kSignal && is_foreign_signal(task, stop->sig)) {
+    // A signal ebb sent can merge with a real one of the same number already
+    // pending (SIGCHLD from a child that really exited): take either.
+    if (stop->kind == ptrace::StopKind::kSignal && stop->sig != expected_sig && is_foreign_signal(task, stop->sig)) {
       EBB_TRY(task.t.resume_syscall(0));
       continue;
     }
@@ -64,10 +73,10 @@ Result<ptrace::Stop> Replayer::wait_for(ReplayTask& task) {
   }
 }
 
-Result<ptrace::Stop> Replayer::resume_and_wait(ReplayTask& task) {
+Result<ptrace::Stop> Replayer::resume_and_wait(ReplayTask& task, int expected_sig) {
   EBB_TRY(task.t.resume_syscall(task.pending_sig));
   task.pending_sig = 0;
-  return wait_for(task);
+  return wait_for(task, expected_sig);
 }
 
 Status Replayer::rewrite_memory_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, user_regs_struct& regs) {
@@ -106,8 +115,10 @@ Status Replayer::rewrite_memory_syscall(ReplayTask& task, schema::SyscallEvent::
     if (!(flags & MAP_ANONYMOUS)) {
       // File contents come from the trace, not from the file. A shared
       // writable mapping stays shared (with children forked later).
-      bool shared = (flags & (MAP_SHARED | MAP_SHARED_VALIDATE)) && (regs.rdx & PROT_WRITE);
-      flags &= ~static_cast<uint64_t>(MAP_SHARED | MAP_SHARED_VALIDATE | MAP_PRIVATE | MAP_DENYWRITE);
+      // The sharing type is a 2-bit field (MAP_SHARED_VALIDATE is 3), not flags.
+      uint64_t type = flags & MAP_TYPE;
+      bool shared = (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) && (regs.rdx & PROT_WRITE);
+      flags &= ~static_cast<uint64_t>(MAP_TYPE | MAP_DENYWRITE);
       flags |= (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS;
       regs.r8 = static_cast<uint64_t>(-1);
       regs.r9 = 0;
@@ -137,6 +148,14 @@ Status Replayer::on_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev) {
   EBB_TRY(check_.syscall_entry(task.t, *stop, ev));
   auto regs = task.t.regs();
   if (!regs) return regs.error();
+  if (ev.getNumber() == SYS_rt_sigsuspend && is_interrupted(ev.getResult())) {
+    // Its temporary signal mask decides whether the signal gets through, and
+    // only the kernel can apply it: run it for real once the signal is sent.
+    task.deferred_sigsuspend = true;
+    task.deferred_result = ev.getResult();
+    task.deferred_regs = load_user_regs(ev.getRegsAfter());
+    return ok_status();
+  }
   bool rewritten = false;
   switch (policy) {
     case syscalls::ReplayPolicy::kExecute:
@@ -163,7 +182,8 @@ Status Replayer::on_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev) {
 Status Replayer::finish_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, const syscalls::SyscallSpec* spec,
                                 bool args_rewritten) {
   auto policy = spec ? spec->policy : syscalls::ReplayPolicy::kEmulate;
-  if (policy == syscalls::ReplayPolicy::kExec) return ok_status();  // the exec event rebuilds
+  // A successful exec: the exec event that follows rebuilds everything.
+  if (policy == syscalls::ReplayPolicy::kExec && ev.getResult() == 0) return ok_status();
   auto regs = task.t.regs();
   if (!regs) return regs.error();
   bool executed = policy == syscalls::ReplayPolicy::kExecute ||
@@ -222,15 +242,49 @@ Status Replayer::echo_output(ReplayTask& task, schema::SyscallEvent::Reader ev) 
   return ok_status();
 }
 
+Status Replayer::run_deferred_sigsuspend(ReplayTask& task, int sig) {
+  task.deferred_sigsuspend = false;
+  if (sig && syscall(SYS_tkill, task.t.pid(), sig) < 0) return os_error("tkill");
+  if (!sig) {  // no signal came: the recording's result stands
+    auto regs = task.t.regs();
+    if (!regs) return regs.error();
+    regs->orig_rax = kSkipSyscall;
+    EBB_TRY(task.t.set_regs(*regs));
+  }
+  EBB_TRY(task.t.resume_syscall(0));
+  auto stop = wait_for(task, sig);
+  if (!stop) return stop.error();
+  if (stop->kind != ptrace::StopKind::kSyscall) return check_.diverged("rt_sigsuspend did not return");
+  auto regs = task.t.regs();
+  if (!regs) return regs.error();
+  if (sig && static_cast<int64_t>(regs->rax) != task.deferred_result)
+    return check_.diverged("rt_sigsuspend returned " + std::to_string(static_cast<int64_t>(regs->rax)) +
+                           " in replay but " + std::to_string(task.deferred_result) + " in the recording");
+  return task.t.set_regs(task.deferred_regs);
+}
+
 Status Replayer::on_signal(ReplayTask& task, schema::SignalEvent::Reader ev) {
   int sig = ev.getSigno();
+  if (task.deferred_sigsuspend) {
+    EBB_TRY(run_deferred_sigsuspend(task, sig));
+    auto stop = resume_and_wait(task, sig);
+    if (!stop) return stop.error();
+    EBB_TRY(check_.signal_stop(task.t, *stop, ev));
+    siginfo_t info;
+    auto raw = ev.getSiginfo();
+    if (raw.size() != sizeof info) return check_.corrupt("a signal event's siginfo has the wrong size");
+    std::memcpy(&info, raw.begin(), sizeof info);
+    EBB_TRY(task.t.set_siginfo(info));
+    task.pending_sig = sig;
+    return ok_status();
+  }
   if (!ev.getSynchronous()) {
     // A sent signal: the recording saw it delivered here, right after the
     // task's previous event. Send it now so it is delivered at the same point.
     EBB_TRY(check_.async_signal_point(task.t, ev));
     if (syscall(SYS_tkill, task.t.pid(), sig) < 0) return os_error("tkill");
   }
-  auto stop = resume_and_wait(task);
+  auto stop = resume_and_wait(task, sig);
   if (!stop) return stop.error();
   EBB_TRY(check_.signal_stop(task.t, *stop, ev));
   siginfo_t info;
@@ -278,6 +332,7 @@ Status Replayer::dispatch(schema::Event::Reader ev) {
   if (ev.which() == schema::Event::EXIT) return on_exit(tid, ev.getExit());
   ReplayTask* t = task(tid);
   if (!t) return check_.corrupt("event for unknown task " + std::to_string(tid));
+  if (t->deferred_sigsuspend && ev.which() != schema::Event::SIGNAL) EBB_TRY(run_deferred_sigsuspend(*t, 0));
   switch (ev.which()) {
     case schema::Event::SYSCALL: return on_syscall(*t, ev.getSyscall());
     case schema::Event::SIGNAL: return on_signal(*t, ev.getSignal());

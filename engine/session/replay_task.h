@@ -27,6 +27,11 @@ struct ReplayTask {
   int pending_sig = 0;       // delivered at the next resume
   bool in_syscall = false;   // resumed past a syscall entry (a clone parent)
   bool at_entry = false;     // stopped at a syscall entry (after a syscall-entry event)
+  // An interrupted rt_sigsuspend waits at its entry for the signal that
+  // interrupted it (see Replayer::on_syscall): then it runs for real.
+  bool deferred_sigsuspend = false;
+  int64_t deferred_result = 0;
+  user_regs_struct deferred_regs{};
   bool exiting = false;      // resumed into exit/exit_group
 };
 
@@ -58,11 +63,13 @@ class Replayer {
   Status echo_output(ReplayTask& task, schema::SyscallEvent::Reader ev);
   Status on_signal(ReplayTask& task, schema::SignalEvent::Reader ev);
   Status on_instruction(ReplayTask& task, schema::InstructionEvent::Reader ev);
-  Result<ptrace::Stop> resume_and_wait(ReplayTask& task);
+  // `expected_sig`: a signal stop for it is never dropped as foreign.
+  Result<ptrace::Stop> resume_and_wait(ReplayTask& task, int expected_sig = 0);
   // Runs `task` to its next syscall entry, unless it already sits there.
   Result<ptrace::Stop> to_entry(ReplayTask& task);
   Status on_syscall_entry(ReplayTask& task, schema::SyscallEntryEvent::Reader ev);
-  Result<ptrace::Stop> wait_for(ReplayTask& task);
+  Status run_deferred_sigsuspend(ReplayTask& task, int sig);
+  Result<ptrace::Stop> wait_for(ReplayTask& task, int expected_sig = 0);
   bool is_foreign_signal(ReplayTask& task, int sig);
 
   trace::TraceReader& r_;

@@ -8,7 +8,7 @@
 namespace ebb::rsp {
 namespace {
 
-constexpr const char* kBusyMessage = "ebb: another debugger is already connected to this replay";
+constexpr const char* kBusyMessage = "another debugger is already connected to this replay";
 
 // The target's view of the client while it runs: the interrupt byte.
 class ConnectionControl final : public RspResumeControl {

@@ -2,7 +2,9 @@
 
 #include <cerrno>
 
+#include "engine/base/assert.h"
 #include "engine/base/log.h"
+#include "gdbstub/target_xml/target_xml.h"
 
 namespace ebb::rsp {
 namespace {
@@ -23,7 +25,10 @@ RspReply RspReply::one(std::string payload) {
 }
 
 RspSession::RspSession(RspTarget& target, RspSessionOptions options)
-    : target_(target), options_(options) {}
+    : target_(target), options_(options) {
+  // A g reply (all registers in hex) must fit in one packet.
+  EBB_ASSERT(options_.max_packet_size >= 2 * rsp_x86_64_registers_size() + 64);
+}
 
 RspReply RspSession::handle_payload(std::string_view payload, RspResumeControl& control) {
   auto parsed = parse_packet(payload);

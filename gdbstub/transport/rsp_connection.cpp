@@ -15,6 +15,7 @@ constexpr size_t kReadChunk = 4096;
 // Events a client may queue while the program runs (it should send nothing
 // but 0x03 then); more are dropped with a warning.
 constexpr size_t kMaxQueuedEvents = 256;
+constexpr int kMaxReadsPerPoll = 16;
 
 }  // namespace
 
@@ -92,8 +93,12 @@ RspInput RspConnection::receive(int also_watch) {
 
 bool RspConnection::poll_interrupt() {
   // Drain what is there without blocking, then look for a 0x03.
-  ReadResult r;
-  while ((r = read_available(false)) == ReadResult::kData) {
+  // A bounded number of reads: a client that never stops sending must not
+  // keep the running target in here.
+  ReadResult r = ReadResult::kNothing;
+  for (int i = 0; i < kMaxReadsPerPoll; ++i) {
+    r = read_available(false);
+    if (r != ReadResult::kData) break;
   }
   // A client that hung up waits for nothing: stop the run so the session can end.
   if (r == ReadResult::kClosed) return true;

@@ -190,7 +190,7 @@ void RspListener::refuse_pending(const char* message) {
     framer.feed(std::string_view(buf, static_cast<size_t>(n)), events);
     for (const auto& e : events) got_packet |= e.kind == FrameEventKind::kPacket;
   }
-  std::string reply = "+" + rsp_frame(std::string("E.") + message);
+  std::string reply = "+" + rsp_frame(std::string("E.ebb: ") + message);
   (void)!::send(c, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   ::shutdown(c, SHUT_RDWR);
 }

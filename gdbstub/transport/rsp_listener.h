@@ -42,7 +42,7 @@ class RspListener {
   // Waits for a client. The returned socket is blocking.
   Result<ScopedFd> accept();
   // Accepts a waiting client and turns it away: its first packet is answered
-  // with "E.<message>" (which gdb prints as a warning) and the socket closed.
+  // with "E.ebb: <message>" (which gdb prints) and the socket closed.
   // Waits at most about a second for that packet; never blocks longer.
   void refuse_pending(const char* message);
 

@@ -29,7 +29,7 @@ TEST_F(VFile, OpenPreadFstatClose) {
   // st_mode (offset 8) 0100755 and st_size (offset 28, 8 bytes) 17, big-endian.
   EXPECT_EQ(raw->substr(8, 4), std::string("\x00\x00\x81\xed", 4));
   EXPECT_EQ(raw->substr(28, 8), std::string("\0\0\0\0\0\0\0\x11", 8));
-  EXPECT_EQ(raw->substr(52, 4), std::string("\x01\x02\x03\x04", 4));  // st_mtime
+  EXPECT_EQ(raw->substr(56, 4), std::string("\x01\x02\x03\x04", 4));  // st_mtime
   EXPECT_EQ(ask("vFile:close:3"), "F0");
 }
 

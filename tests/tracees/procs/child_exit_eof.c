@@ -1,6 +1,7 @@
 // The parent blocks in read() on a pipe; the child writes a line, sleeps 50 ms and exits. The
 // parent reads the line, then read() returns 0 (end of file) once the child's end is closed.
-// ebb-test: expect-stdout: parent: read "from the child\\n" (15 bytes)\nparent: read returned 0 (EOF)\nparent: child exited 4
+// ebb-test: expect-stdout: parent: read "from the child\\n" (15 bytes)
+// ebb-test: expect-stdout: parent: read returned 0 (EOF)\nparent: child exited 4
 #include <stdio.h>
 #include <sys/wait.h>
 #include <time.h>

@@ -1,7 +1,8 @@
 // A child process made with a raw clone3 (CLONE_PIDFD, exit_signal SIGCHLD, no new stack: it
 // runs on a copy of the parent's). The parent polls the pidfd until the child has exited and
 // reaps it with waitid(P_PIDFD).
-// ebb-test: expect-stdout: child: running, is not the parent 1\nparent: pidfd readable 1, waitid status 11, pid matches 1
+// ebb-test: expect-stdout: child: running, is not the parent 1
+// ebb-test: expect-stdout: parent: pidfd readable 1, waitid status 11, pid matches 1
 #define _GNU_SOURCE
 #include <linux/sched.h>
 #include <poll.h>

@@ -1,7 +1,8 @@
 // The recorded process exits while its child still runs: the child waits until it has been
 // reparented, then prints and exits. Its line arrives after the parent's exit (it holds the
 // same stdout), and the recording must include it.
-// ebb-test: expect-stdout: root: exiting, leaving a child behind\norphan: reparented 1, still writing
+// ebb-test: expect-stdout: root: exiting, leaving a child behind
+// ebb-test: expect-stdout: orphan: reparented 1, still writing
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>

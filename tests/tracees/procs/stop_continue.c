@@ -1,6 +1,7 @@
 // Job control: the parent stops its child with SIGSTOP, sees it stopped (WUNTRACED), continues
 // it with SIGCONT, sees that (WCONTINUED), and then tells it through a pipe to exit 6.
-// ebb-test: expect-stdout: parent: stopped by 19 (SIGSTOP 1)\nparent: continued 1\nchild: told to exit\nparent: exited 6
+// ebb-test: expect-stdout: parent: stopped by 19 (SIGSTOP 1)\nparent: continued 1
+// ebb-test: expect-stdout: child: told to exit\nparent: exited 6
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>

@@ -1,7 +1,8 @@
 // A TCP server on 127.0.0.1 (ephemeral port) in the parent and a client in the child: the client
 // sends a request, the server answers, the client prints the reply, the parent prints the
 // request after reaping the child. Only the data is printed, never the port.
-// ebb-test: expect-stdout: client: got "hello client\\n"\nserver: got "hello server\\n"\nserver: client exited 0
+// ebb-test: expect-stdout: client: got "hello client\\n"\nserver: got "hello server\\n"
+// ebb-test: expect-stdout: server: client exited 0
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>

@@ -1,6 +1,8 @@
 // waitid(P_PID, WEXITED|WNOWAIT) peeks at the child's exit without reaping it, then
 // waitid(P_PID, WEXITED) reaps it; both report CLD_EXITED with status 5 and the child's pid.
-// ebb-test: expect-stdout: peek: code CLD_EXITED 1, status 5, pid matches 1\nreap: code CLD_EXITED 1, status 5, pid matches 1\nafter: waitid fails with ECHILD 1
+// ebb-test: expect-stdout: peek: code CLD_EXITED 1, status 5, pid matches 1
+// ebb-test: expect-stdout: reap: code CLD_EXITED 1, status 5, pid matches 1
+// ebb-test: expect-stdout: after: waitid fails with ECHILD 1
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

@@ -2,7 +2,9 @@
 // CLONE_PARENT_SETTID and CLONE_CHILD_CLEARTID on its own stack. The child runs only raw
 // syscalls (no TLS, no errno), records gettid/getpid and exits; the parent waits on the
 // cleared tid with FUTEX_WAIT, as pthread_join does.
-// ebb-test: expect-stdout: clone3: returned tid == parent_tid 1, tid != pid 1\nchild: same tgid 1, tid matches 1, said hello\nparent: child_tid cleared 1
+// ebb-test: expect-stdout: clone3: returned tid == parent_tid 1, tid != pid 1
+// ebb-test: expect-stdout: child: same tgid 1, tid matches 1, said hello
+// ebb-test: expect-stdout: parent: child_tid cleared 1
 #define _GNU_SOURCE
 #include <linux/futex.h>
 #include <linux/sched.h>
@@ -22,7 +24,10 @@ static volatile char message[32];
 
 static long raw_syscall3(long nr, long a, long b, long c) {
   long ret;
-  __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"(nr), "D"(a), "S"(b), "d"(c)
+                   : "rcx", "r11", "memory");
   return ret;
 }
 

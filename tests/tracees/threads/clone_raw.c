@@ -1,7 +1,9 @@
 // A thread made with the legacy clone syscall (not clone3, not glibc): CLONE_VM|CLONE_THREAD|...
 // without CLONE_SETTLS, with CLONE_PARENT_SETTID and CLONE_CHILD_CLEARTID, on its own stack.
 // The child runs only raw syscalls and exits; the parent waits on the cleared tid (futex).
-// ebb-test: expect-stdout: clone: returned tid == parent_tid 1, tid != pid 1\nchild: same tgid 1, tid matches 1, counted 1000\nparent: child_tid cleared 1
+// ebb-test: expect-stdout: clone: returned tid == parent_tid 1, tid != pid 1
+// ebb-test: expect-stdout: child: same tgid 1, tid matches 1, counted 1000
+// ebb-test: expect-stdout: parent: child_tid cleared 1
 #define _GNU_SOURCE
 #include <linux/futex.h>
 #include <sched.h>
@@ -19,7 +21,10 @@ static volatile long child_seen_tid, child_seen_pid, child_count;
 
 static long raw_syscall3(long nr, long a, long b, long c) {
   long ret;
-  __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"(nr), "D"(a), "S"(b), "d"(c)
+                   : "rcx", "r11", "memory");
   return ret;
 }
 

@@ -1,6 +1,7 @@
 // Four threads started together; thread i joins thread i-1 before it prints, so the lines come
 // out in order while the threads wait on each other's exit (CLONE_CHILD_CLEARTID futex wakes).
-// ebb-test: expect-stdout: thread 0: hello\nthread 1: hello\nthread 2: hello\nthread 3: hello\nmain: joined thread 3
+// ebb-test: expect-stdout: thread 0: hello\nthread 1: hello\nthread 2: hello\nthread 3: hello
+// ebb-test: expect-stdout: main: joined thread 3
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
