@@ -1,5 +1,6 @@
 #include "engine/ptrace/proc_maps.h"
 
+#include <sched.h>
 #include <sys/mman.h>
 
 #include <cinttypes>
@@ -51,6 +52,20 @@ Result<uint64_t> read_status_mask(pid_t pid, const char* field) {
     if (line.rfind(prefix, 0) == 0) return std::stoull(line.substr(prefix.size()), nullptr, 16);
   }
   return make_error(ErrorKind::kOs, "no " + std::string(field) + " in " + path);
+}
+
+Status wait_until_zombie(pid_t tid) {
+  std::string path = "/proc/" + std::to_string(tid) + "/stat";
+  for (int i = 0; i < 2000000; ++i) {
+    std::ifstream f(path);
+    std::string text;
+    if (!f || !std::getline(f, text)) return ok_status();  // already gone
+    size_t paren = text.rfind(')');
+    char state = paren != std::string::npos && paren + 2 < text.size() ? text[paren + 2] : '?';
+    if (state == 'Z' || state == 'X') return ok_status();
+    sched_yield();
+  }
+  return make_error(ErrorKind::kTraceeGone, "thread " + std::to_string(tid) + " did not finish exiting");
 }
 
 }  // namespace ebb::ptrace

@@ -25,5 +25,9 @@ Result<std::vector<MapEntry>> read_maps(pid_t pid);
 std::vector<MapEntry> parse_maps(const std::string& text);
 // The value of a hex field of /proc/PID/status, e.g. "SigIgn".
 Result<uint64_t> read_status_mask(pid_t pid, const char* field);
+// Waits (spinning with sched_yield) until thread `tid` is a zombie or gone:
+// past the point in exit where the kernel clears its CLONE_CHILD_CLEARTID
+// word. Used right after resuming it from PTRACE_EVENT_EXIT.
+Status wait_until_zombie(pid_t tid);
 
 }  // namespace ebb::ptrace

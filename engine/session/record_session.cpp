@@ -13,8 +13,10 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "engine/arch/cpu.h"
+#include "engine/ptrace/proc_maps.h"
 #include "engine/base/log.h"
 #include "engine/session/cpu_pin.h"
 #include "engine/session/record_task.h"
@@ -76,6 +78,7 @@ class Recorder {
   std::map<pid_t, std::unique_ptr<RecordTask>> tasks_;
   std::map<pid_t, StdioFds> stdio_;  // by process (tgid)
   std::deque<pid_t> run_queue_;
+  std::set<pid_t> exiting_groups_;  // processes in exit_group
   pid_t running_ = 0;
   pid_t root_;
   ProgramOutcome root_outcome_;
@@ -154,6 +157,11 @@ Status Recorder::handle(pid_t tid, const ptrace::Stop& stop) {
   if (stop.kind == ptrace::StopKind::kExited || stop.kind == ptrace::StopKind::kKilled) return on_gone(tid, stop);
   RecordTask& task = task_for(tid);
   if (stopping_) return task.t.resume_syscall(0);  // let SIGKILL finish it
+  // The other threads of a process in exit_group are being killed: what
+  // they still report (a syscall's end on the way out) is not an event.
+  if (exiting_groups_.count(task.tgid) && task.state != TaskState::kRunning && !task.exec_pending &&
+      stop.kind == ptrace::StopKind::kSyscall)
+    return task.t.resume_syscall(0);
   switch (stop.kind) {
     case ptrace::StopKind::kSyscall:
       return on_syscall_stop(task);
@@ -182,7 +190,8 @@ Status Recorder::on_syscall_stop(RecordTask& task) {
     // where its user code ended. exit/exit_group are events at entry already.
     bool exits = task.pending.nr == SYS_exit || task.pending.nr == SYS_exit_group;
     if (tasks_.size() > 1 && !exits) EBB_TRY(events_.write_entry(task));
-    if (task.pending.nr == SYS_exit && task.tid() != task.tgid) {
+    if (task.pending.nr == SYS_exit_group) exiting_groups_.insert(task.tgid);
+    if (task.pending.nr == SYS_exit) {
       // A thread's exit clears its tid word (CLONE_CHILD_CLEARTID) late in
       // the kernel; pthread_join reads that word. Nothing else runs until
       // the thread is gone, so the join sees the same value in replay.
@@ -250,9 +259,12 @@ Status Recorder::on_event(RecordTask& task, const ptrace::Stop& stop) {
     case PTRACE_EVENT_EXEC:
       return on_exec_event(task);
     case PTRACE_EVENT_EXIT:
-      if (running_ == task.tid() && !(task.called_exit && task.tid() != task.tgid)) running_ = 0;
       task.state = TaskState::kExiting;
-      return task.t.resume_syscall(0);
+      EBB_TRY(task.t.resume_syscall(0));
+      // After exit(2), hold everyone else until the tid word is cleared.
+      if (task.called_exit) EBB_TRY(ptrace::wait_until_zombie(task.tid()));
+      if (running_ == task.tid()) running_ = 0;
+      return ok_status();
     case PTRACE_EVENT_STOP:
       if (!task.initial_stop) {
         task.initial_stop = true;
@@ -260,10 +272,14 @@ Status Recorder::on_event(RecordTask& task, const ptrace::Stop& stop) {
         return ok_status();
       }
       // A group-stop (SIGSTOP and friends): job control is not recorded yet;
-      // the task goes on.
-      return task.t.resume_syscall(0);
+      // the task goes on, if it is its turn.
+      [[fallthrough]];
     default:
-      return task.t.resume_syscall(0);
+      if (task.state == TaskState::kRunning || task.state == TaskState::kExiting ||
+          task.state == TaskState::kInKernel)
+        return task.t.resume_syscall(0);
+      make_ready(task);
+      return ok_status();
   }
 }
 

@@ -19,6 +19,7 @@
 #include "engine/session/event_codec.h"
 #include "engine/session/replay_checks.h"
 #include "engine/session/replay_task.h"
+#include "engine/ptrace/proc_maps.h"
 #include "engine/syscalls/table.h"
 #include "engine/trace/reader.h"
 
@@ -56,6 +57,8 @@ Result<ptrace::Stop> Replayer::wait_for(ReplayTask& task, int expected_sig) {
   while (true) {
     auto stop = task.t.wait();
     if (!stop) return stop.error();
+    log_debug("wait_for %d: kind %d event %d sig %d", task.t.pid(), static_cast<int>(stop->kind), stop->event,
+              stop->sig);
     // PTRACE_EVENT_STOP here is a group-stop (a recorded SIGSTOP delivered
     // again): job control is not replayed, the task goes on as it did.
     if (stop->kind == ptrace::StopKind::kEvent &&
@@ -162,6 +165,7 @@ Status Replayer::on_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev) {
       break;
     case syscalls::ReplayPolicy::kExit:
       task.exiting = true;
+      if (ev.getNumber() == SYS_exit) return finish_thread_exit(task);
       return task.t.resume_syscall(0);
     case syscalls::ReplayPolicy::kMemory:
       EBB_TRY(rewrite_memory_syscall(task, ev, *regs));
@@ -189,7 +193,8 @@ Status Replayer::finish_syscall(ReplayTask& task, schema::SyscallEvent::Reader e
   bool executed = policy == syscalls::ReplayPolicy::kExecute ||
                   (policy == syscalls::ReplayPolicy::kMemory && ev.getNumber() != SYS_brk &&
                    regs->orig_rax != kSkipSyscall);
-  if (executed) EBB_TRY(check_.executed_result(static_cast<int64_t>(regs->rax), ev));
+  if (executed && ev.getNumber() != SYS_set_tid_address)
+    EBB_TRY(check_.executed_result(static_cast<int64_t>(regs->rax), ev));
   if (policy != syscalls::ReplayPolicy::kExecute) {
     for (auto w : ev.getWrites()) EBB_TRY(task.t.write(RemoteAddr(w.getAddr()), w.getData().begin(), w.getData().size()));
     if (ev.hasMapping() && ev.getMapping().getData().size() > 0) {
@@ -309,6 +314,20 @@ Status Replayer::on_instruction(ReplayTask& task, schema::InstructionEvent::Read
   if (*insn != arch::TrappedInsn::kRdtsc) regs->rcx = ev.getRcx();
   regs->rip += arch::trapped_insn_length(*insn);
   return task.t.set_regs(*regs);
+}
+
+// As in the recording, exit(2) completes (its tid word cleared) before
+// anything else runs.
+Status Replayer::finish_thread_exit(ReplayTask& task) {
+  EBB_TRY(task.t.resume_syscall(0));
+  auto stop = task.t.wait();
+  if (!stop) return stop.error();
+  if (stop->kind == ptrace::StopKind::kEvent) {
+    EBB_TRY(task.t.resume_syscall(0));
+    return ptrace::wait_until_zombie(task.t.pid());
+  }
+  task.exited_stop = *stop;  // already dead (no PTRACE_EVENT_EXIT stop)
+  return ok_status();
 }
 
 Result<ptrace::Stop> Replayer::to_entry(ReplayTask& task) {

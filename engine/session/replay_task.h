@@ -33,6 +33,7 @@ struct ReplayTask {
   int64_t deferred_result = 0;
   user_regs_struct deferred_regs{};
   bool exiting = false;      // resumed into exit/exit_group
+  std::optional<ptrace::Stop> exited_stop;  // its death, when already collected
 };
 
 class Replayer {
@@ -69,6 +70,7 @@ class Replayer {
   Result<ptrace::Stop> to_entry(ReplayTask& task);
   Status on_syscall_entry(ReplayTask& task, schema::SyscallEntryEvent::Reader ev);
   Status run_deferred_sigsuspend(ReplayTask& task, int sig);
+  Status finish_thread_exit(ReplayTask& task);
   Result<ptrace::Stop> wait_for(ReplayTask& task, int expected_sig = 0);
   bool is_foreign_signal(ReplayTask& task, int sig);
 

@@ -115,6 +115,8 @@ Status Replayer::exec_stub(ReplayTask& task) {
   while (true) {
     auto any = ptrace::wait_any();
     if (!any) return any.error();
+    log_debug("exec_stub: tid %d stop kind %d event %d sig %d", any->tid, static_cast<int>(any->stop.kind),
+              any->stop.event, any->stop.sig);
     if (any->stop.kind == ptrace::StopKind::kEvent && any->stop.event == PTRACE_EVENT_EXEC) {
       task.t.set_tid(any->tid);
       break;
@@ -145,6 +147,11 @@ Status Replayer::on_exec(pid_t tid, schema::ExecEvent::Reader ev) {
     EBB_TRY(exec_stub(*t));
     std::unique_ptr<ReplayTask> moved = std::move(tasks_[former]);
     tasks_.erase(former);
+    // The old leader's tid now belongs to the exec'd thread: nothing to reap.
+    for (auto it = tasks_.begin(); it != tasks_.end();) {
+      if (it->second->tgid == tgid && it->second->t.pid() == moved->t.pid()) it = tasks_.erase(it);
+      else ++it;
+    }
     reap_others_of(tgid, former);
     tasks_[tid] = std::move(moved);
     t = task(tid);
@@ -225,6 +232,7 @@ void Replayer::rewrite_spawn(user_regs_struct& regs) {
 }
 
 Result<ptrace::Stop> Replayer::wait_for_death(ReplayTask& task) {
+  if (task.exited_stop) return *task.exited_stop;
   while (true) {
     auto stop = task.t.wait();
     if (!stop) return stop.error();
@@ -253,6 +261,13 @@ Status Replayer::on_exit(pid_t tid, schema::ExitEvent::Reader ev) {
   ReplayTask* t = task(tid);
   if (!t) return check_.corrupt("exit of an unknown task " + std::to_string(tid));
   bool leader = tid == t->tgid;
+  // SIGKILL is never seen by a tracer before it kills: the recording only
+  // saw the death. The task dies here, at its last recorded event.
+  bool killed_outright = !ev.getExited() && ev.getStatus() == SIGKILL && !t->exiting && !t->pending_sig;
+  if (killed_outright) {
+    if (syscall(SYS_tgkill, t->t.pid(), t->t.pid(), SIGKILL) < 0) return os_error("tgkill");
+    t->exiting = true;
+  }
   if (leader) {
     // Whatever ends the process (exit_group in some thread, a fatal signal)
     // is pending on one of its tasks: let them all go.

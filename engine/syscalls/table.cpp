@@ -254,8 +254,11 @@ constexpr SyscallSpec kRows[] = {
     {__NR_fork, "fork", 0, kSpawn, {}, nullptr, fork_check},
     {__NR_vfork, "vfork", 0, kSpawn, {}, nullptr, fork_check},
     {__NR_futex, "futex", 6, kEmulate, {}, futex_out, futex_check},
-    {__NR_set_tid_address, "set_tid_address", 1, kEmulate, {}},
-    {__NR_set_robust_list, "set_robust_list", 2, kEmulate, {}},
+    // Executed: the kernel acts on them when the thread exits (clears and
+    // wakes the tid word pthread_join waits on; releases robust mutexes).
+    // set_tid_address returns the caller's tid: replay hands back the recorded one.
+    {__NR_set_tid_address, "set_tid_address", 1, kExecute, {}},
+    {__NR_set_robust_list, "set_robust_list", 2, kExecute, {}},
     {__NR_get_robust_list, "get_robust_list", 3, kEmulate, {fixed(1, kU64), fixed(2, kU64)}},
     {__NR_arch_prctl, "arch_prctl", 2, kExecute, {}, arch_prctl_out, arch_prctl_check},
     // ebb makes these fail with ENOSYS; the C library falls back (rseq: no
