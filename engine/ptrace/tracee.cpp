@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <sched.h>
+
 #include <cstring>
 
 #include "engine/base/log.h"
@@ -75,6 +77,19 @@ Result<AnyStop> wait_any() {
     return os_error("waitpid");
   }
   return AnyStop{r, decode_wait_status(status)};
+}
+
+Result<AnyStop> wait_any_of(const std::vector<pid_t>& tids) {
+  if (tids.empty()) return make_error(ErrorKind::kTraceeGone, "no tracees to wait for");
+  while (true) {
+    for (pid_t tid : tids) {
+      int status = 0;
+      pid_t r = ::waitpid(tid, &status, __WALL | WNOHANG);
+      if (r == tid) return AnyStop{r, decode_wait_status(status)};
+      if (r < 0 && errno != EINTR && errno != ECHILD) return ptrace_error("waitpid", tid);
+    }
+    sched_yield();
+  }
 }
 
 Result<Stop> Tracee::wait() {

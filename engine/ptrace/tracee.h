@@ -47,6 +47,9 @@ struct AnyStop {
 // Waits for the next stop or death of any tracee (waitpid(-1, __WALL)).
 // kTraceeGone when there is none left (ECHILD).
 Result<AnyStop> wait_any();
+// Waits for the next stop or death among `tids` only (polling), leaving
+// other tracees' notifications for later.
+Result<AnyStop> wait_any_of(const std::vector<pid_t>& tids);
 
 class Tracee {
  public:

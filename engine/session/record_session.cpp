@@ -69,6 +69,8 @@ class Recorder {
   Status on_new_task(RecordTask& parent, int event);
   Status on_exec_event(RecordTask& task);
   Status on_gone(pid_t tid, const ptrace::Stop& stop);
+  Status finish_syscall_exit(RecordTask& task, const user_regs_struct& regs);
+  Status release_vfork_parent(RecordTask& child);
   Status resume(RecordTask& task, TaskState state);
   void make_ready(RecordTask& task);
   RecordTask& task_for(pid_t tid);
@@ -203,12 +205,38 @@ Status Recorder::on_syscall_stop(RecordTask& task) {
     return resume(task, TaskState::kInKernel);
   }
   if (*phase == ptrace::SyscallPhase::kExit) {
-    auto it = stdio_.find(task.tgid);
-    if (it == stdio_.end()) it = stdio_.emplace(task.tgid, StdioFds()).first;
-    EBB_TRY(events_.on_exit(task, *regs, it->second));
-    make_ready(task);
+    // A vfork parent is released in the middle of its child's execve; replay
+    // releases it with the exec event, so its own event must come after it.
+    for (auto& [tid, other] : tasks_) {
+      if (other->vfork_parent != task.tid()) continue;
+      task.deferred_exit = true;
+      return ok_status();
+    }
+    bool was_exec = task.exec_pending;
+    EBB_TRY(finish_syscall_exit(task, *regs));
+    if (was_exec) EBB_TRY(release_vfork_parent(task));
   }
   return ok_status();
+}
+
+Status Recorder::finish_syscall_exit(RecordTask& task, const user_regs_struct& regs) {
+  auto it = stdio_.find(task.tgid);
+  if (it == stdio_.end()) it = stdio_.emplace(task.tgid, StdioFds()).first;
+  EBB_TRY(events_.on_exit(task, regs, it->second));
+  make_ready(task);
+  return ok_status();
+}
+
+Status Recorder::release_vfork_parent(RecordTask& child) {
+  pid_t parent_tid = child.vfork_parent;
+  child.vfork_parent = 0;
+  auto it = tasks_.find(parent_tid);
+  if (!parent_tid || it == tasks_.end() || !it->second->deferred_exit) return ok_status();
+  RecordTask& parent = *it->second;
+  parent.deferred_exit = false;
+  auto regs = parent.t.regs();
+  if (!regs) return regs.error();
+  return finish_syscall_exit(parent, *regs);
 }
 
 Status Recorder::on_new_task(RecordTask& parent, int event) {
@@ -222,6 +250,7 @@ Status Recorder::on_new_task(RecordTask& parent, int event) {
   RecordTask& child = task_for(child_tid);
   child.tgid = thread ? parent.tgid : child_tid;
   child.linked = true;
+  if (event == PTRACE_EVENT_VFORK) child.vfork_parent = parent.tid();
   if (!thread) stdio_[child_tid] = stdio_.count(parent.tgid) ? stdio_[parent.tgid] : StdioFds();
   EBB_TRY(events_.write_clone(parent, child_tid, flags, thread));
   if (child.initial_stop && child.state == TaskState::kReady) run_queue_.push_back(child_tid);
@@ -293,6 +322,7 @@ Status Recorder::on_gone(pid_t tid, const ptrace::Stop& stop) {
                    stop.kind == ptrace::StopKind::kExited ? stop.status : stop.sig, stop.core_dumped};
   if (tid == root_) root_outcome_ = o;
   if (stopping_) return ok_status();
+  EBB_TRY(release_vfork_parent(*task));
   // A process ends with its leader; a thread that called exit(2) ends alone.
   // Threads killed by exit_group, exec or a fatal signal need no event:
   // replay kills them the same way.

@@ -55,6 +55,8 @@ struct RecordTask {
   pid_t exec_former_tid = 0;
   bool called_exit = false;     // entered exit(2): a thread exit is recorded
   int64_t restartblock_nr = -1; // the last call interrupted with -ERESTART_RESTARTBLOCK
+  pid_t vfork_parent = 0;       // a vfork child, until it execs or dies
+  bool deferred_exit = false;   // a vfork parent whose syscall exit waits for the child's exec
 };
 
 class EventRecorder {

@@ -207,11 +207,15 @@ Status Replayer::finish_syscall(ReplayTask& task, schema::SyscallEvent::Reader e
     int32_t tid = static_cast<int32_t>(ev.getResult());
     EBB_TRY(task.t.write(RemoteAddr(ev.getArgs()[2]), &tid, sizeof tid));
   }
+  if (task.leaked_scratch) {
+    auto r = ptrace::remote_syscall(task.t, RemoteAddr(regs->rip - 2), SYS_munmap, task.leaked_scratch, 4096);
+    if (!r) return r.error();
+    task.leaked_scratch = 0;  // `regs` still holds the state before the munmap
+  }
   user_regs_struct want = load_user_regs(ev.getRegsAfter());
   regs->rax = want.rax;
   regs->orig_rax = want.orig_rax;
-  bool spawn_rewritten = policy == syscalls::ReplayPolicy::kSpawn;  // vfork ran as fork
-  EBB_TRY(check_.registers_after(*regs, want, args_rewritten || spawn_rewritten, ev));
+  EBB_TRY(check_.registers_after(*regs, want, args_rewritten, ev));
   EBB_TRY(task.t.set_regs(want));
   if (ev.getEchoFd() != 0) EBB_TRY(echo_output(task, ev));
   return ok_status();

@@ -34,6 +34,8 @@ struct ReplayTask {
   user_regs_struct deferred_regs{};
   bool exiting = false;      // resumed into exit/exit_group
   std::optional<ptrace::Stop> exited_stop;  // its death, when already collected
+  ReplayTask* vfork_parent = nullptr;       // while a vfork child shares its parent's memory
+  uint64_t leaked_scratch = 0;              // a page a vfork child's exec left in this task's memory
 };
 
 class Replayer {
@@ -60,7 +62,6 @@ class Replayer {
   Status finish_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, const syscalls::SyscallSpec* spec,
                         bool args_rewritten);
   Status rewrite_memory_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, user_regs_struct& regs);
-  void rewrite_spawn(user_regs_struct& regs);
   Status echo_output(ReplayTask& task, schema::SyscallEvent::Reader ev);
   Status on_signal(ReplayTask& task, schema::SignalEvent::Reader ev);
   Status on_instruction(ReplayTask& task, schema::InstructionEvent::Reader ev);

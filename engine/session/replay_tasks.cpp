@@ -98,6 +98,9 @@ Status Replayer::exec_stub(ReplayTask& task) {
   if (!scratch) return scratch.error();
   if (*scratch < 0 && *scratch > -4096) return check_.diverged("cannot map memory to exec the replay stub");
   uint64_t base = static_cast<uint64_t>(*scratch);
+  // In a vfork child this page lands in the parent's memory: the parent
+  // unmaps it when it runs again.
+  if (task.vfork_parent) task.vfork_parent->leaked_scratch = base;
   uint64_t argv[2] = {base + 64, 0};
   EBB_TRY(task.t.write(RemoteAddr(base), argv, sizeof argv));
   EBB_TRY(task.t.write(RemoteAddr(base + 64), stub_path_.c_str(), stub_path_.size() + 1));
@@ -111,12 +114,14 @@ Status Replayer::exec_stub(ReplayTask& task) {
   EBB_TRY(task.t.set_regs(r));
   EBB_TRY(task.t.resume_syscall(0));
   // The exec is reported under the process leader's tid; the process's
-  // other threads die on the way.
+  // other threads die on the way. Only this process's tasks are waited for:
+  // others (a vfork parent released by this exec) keep their stops.
+  std::vector<pid_t> tids;
+  for (auto& [rec_tid, other] : tasks_)
+    if (other->tgid == task.tgid) tids.push_back(other->t.pid());
   while (true) {
-    auto any = ptrace::wait_any();
+    auto any = ptrace::wait_any_of(tids);
     if (!any) return any.error();
-    log_debug("exec_stub: tid %d stop kind %d event %d sig %d", any->tid, static_cast<int>(any->stop.kind),
-              any->stop.event, any->stop.sig);
     if (any->stop.kind == ptrace::StopKind::kEvent && any->stop.event == PTRACE_EVENT_EXEC) {
       task.t.set_tid(any->tid);
       break;
@@ -145,6 +150,7 @@ Status Replayer::on_exec(pid_t tid, schema::ExecEvent::Reader ev) {
     if (!t) return check_.corrupt("exec by an unknown task " + std::to_string(former));
     pid_t tgid = t->tgid;
     EBB_TRY(exec_stub(*t));
+    t->vfork_parent = nullptr;
     std::unique_ptr<ReplayTask> moved = std::move(tasks_[former]);
     tasks_.erase(former);
     // The old leader's tid now belongs to the exec'd thread: nothing to reap.
@@ -183,10 +189,8 @@ Status Replayer::on_exec(pid_t tid, schema::ExecEvent::Reader ev) {
 }
 
 // The parent is stopped before its clone/fork/vfork. The syscall runs for
-// real (a vfork as a fork: replay orders the two processes by events, and
-// the child gets its own address space to rebuild at its exec), the child
-// is adopted under its recorded tid, and the parent is left in the kernel:
-// its syscall's exit is its next event.
+// real, the child is adopted under its recorded tid, and the parent is left
+// in the kernel: its syscall's exit is its next event.
 Status Replayer::on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev) {
   auto stop = to_entry(parent);
   if (!stop) return stop.error();
@@ -197,8 +201,7 @@ Status Replayer::on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev) {
     return check_.diverged("expected clone, fork or vfork creating task " + std::to_string(ev.getChildTid()));
   uint64_t flags = nr == SYS_clone ? regs->rdi : 0;
   uint64_t ctid = regs->r10;
-  rewrite_spawn(*regs);
-  EBB_TRY(parent.t.set_regs(*regs));
+  bool vfork = nr == SYS_vfork || (flags & CLONE_VFORK);
   EBB_TRY(parent.t.resume_syscall(0));
   stop = wait_for(parent);
   if (!stop) return stop.error();
@@ -221,14 +224,11 @@ Status Replayer::on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev) {
     EBB_TRY(child->t.write(RemoteAddr(ctid), &v, sizeof v));
   }
   if (!thread) brk_[rec_child] = brk_[parent.tgid];
+  // A vfork child shares the parent's memory (and may write it) until it
+  // execs or exits; the parent stays blocked in the kernel until then.
+  if (vfork) child->vfork_parent = &parent;
   tasks_[rec_child] = std::move(child);
   return ok_status();
-}
-
-// vfork becomes fork in replay (see on_clone).
-void Replayer::rewrite_spawn(user_regs_struct& regs) {
-  if (regs.orig_rax == SYS_vfork) regs.orig_rax = SYS_fork;
-  if (regs.orig_rax == SYS_clone && (regs.rdi & CLONE_VFORK)) regs.rdi &= ~uint64_t(CLONE_VM | CLONE_VFORK);
 }
 
 Result<ptrace::Stop> Replayer::wait_for_death(ReplayTask& task) {

@@ -205,7 +205,8 @@ class RspTarget {
   virtual RspResult<std::string> monitor(const std::string& command) = 0;
 
   // The client detached (D) or hung up: leave the program ready for the
-  // next client.
+  // next client (drop its breakpoints, end any diversion). Called on D and
+  // again when the connection ends, so it must be idempotent.
   virtual void detach() = 0;
   // The client killed the program (k, vKill): end the replay session.
   virtual RspResult<Done> kill() = 0;

@@ -124,10 +124,13 @@ TEST_F(Corpus, FuzzRegressions) {
     target_ = FakeTarget();
     start();
     send_raw(read_file(dir + "/" + name));
-    // "xx" completes any checksum left open; '$' then starts the probe.
-    send_raw("xx" + framed("qC"));
+    // "xx" completes any checksum left open; '$' then starts the probe, a
+    // monitor command whose echo cannot come from anything else.
+    std::string probe = "corpus-probe-" + name;
+    send_raw("xx" + framed("qRcmd," + to_hex(std::string_view(probe))));
+    std::string echo = to_hex(std::string_view("ran: " + probe));
     std::string seen;
-    while (seen.find("$QC") == std::string::npos) {
+    while (seen.find(echo) == std::string::npos) {
       char buf[4096];
       pollfd p{client_, POLLIN, 0};
       ASSERT_GT(::poll(&p, 1, 5000), 0) << "the server hung";
