@@ -25,6 +25,18 @@ constexpr auto kFlushInterval = std::chrono::milliseconds(200);
 constexpr int64_t kErestartRestartblock = -516;
 
 bool is_exec(int64_t nr) { return nr == SYS_execve || nr == SYS_execveat; }
+
+// clone3 takes the same flags as clone, from memory; refuse what clone would.
+Status check_clone3(const syscalls::SyscallCall& call) {
+  if (call.entry_values.empty()) return ok_status();  // unreadable: the call fails with EFAULT
+  syscalls::SyscallCall as_clone = call;
+  as_clone.nr = SYS_clone;
+  as_clone.args[0] = call.entry_values[0];
+  EBB_TRY(syscalls::check_entry(as_clone));
+  if (call.entry_values[0] & (CLONE_NEWTIME | 0x200000000ull /* CLONE_INTO_CGROUP */))
+    return make_error(ErrorKind::kUnsupported, "syscall clone3 with namespace or cgroup flags is not supported");
+  return ok_status();
+}
 }  // namespace
 
 schema::Event::Builder EventRecorder::new_event(capnp::MessageBuilder& msg, pid_t tid) {
@@ -82,6 +94,7 @@ Status EventRecorder::on_entry(RecordTask& task, user_regs_struct regs) {
   syscalls::capture_entry(call, [&task](uint64_t addr, void* buf, size_t len) {
     return task.t.read(RemoteAddr(addr), buf, len).ok();
   });
+  if (p.nr == SYS_clone3) EBB_TRY(check_clone3(call));
   if (spec->policy == syscalls::ReplayPolicy::kForceFail) {
     p.forced = true;
     regs.orig_rax = static_cast<uint64_t>(-1);

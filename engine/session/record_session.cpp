@@ -243,9 +243,11 @@ Status Recorder::on_new_task(RecordTask& parent, int event) {
   auto msg = parent.t.event_msg();
   if (!msg) return msg.error();
   pid_t child_tid = static_cast<pid_t>(*msg);
-  uint64_t flags = parent.pending.nr == SYS_clone ? parent.pending.args[0]
-                   : event == PTRACE_EVENT_VFORK  ? uint64_t(CLONE_VM | CLONE_VFORK | SIGCHLD)
-                                                  : uint64_t(SIGCHLD);
+  const auto& captured = parent.pending.call.entry_values;
+  uint64_t flags = parent.pending.nr == SYS_clone                       ? parent.pending.args[0]
+                   : parent.pending.nr == SYS_clone3 && !captured.empty() ? captured[0]
+                   : event == PTRACE_EVENT_VFORK                         ? uint64_t(CLONE_VM | CLONE_VFORK | SIGCHLD)
+                                                                         : uint64_t(SIGCHLD);
   bool thread = event == PTRACE_EVENT_CLONE && (flags & CLONE_THREAD);
   RecordTask& child = task_for(child_tid);
   child.tgid = thread ? parent.tgid : child_tid;

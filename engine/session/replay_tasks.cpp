@@ -197,10 +197,17 @@ Status Replayer::on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev) {
   auto regs = parent.t.regs();
   if (!regs) return regs.error();
   int64_t nr = static_cast<int64_t>(regs->orig_rax);
-  if (stop->kind != ptrace::StopKind::kSyscall || (nr != SYS_clone && nr != SYS_fork && nr != SYS_vfork))
-    return check_.diverged("expected clone, fork or vfork creating task " + std::to_string(ev.getChildTid()));
+  if (stop->kind != ptrace::StopKind::kSyscall ||
+      (nr != SYS_clone && nr != SYS_clone3 && nr != SYS_fork && nr != SYS_vfork))
+    return check_.diverged("expected clone, clone3, fork or vfork creating task " + std::to_string(ev.getChildTid()));
   uint64_t flags = nr == SYS_clone ? regs->rdi : 0;
   uint64_t ctid = regs->r10;
+  if (nr == SYS_clone3) {
+    uint64_t clone_args[3] = {};  // flags, pidfd, child_tid
+    EBB_TRY(parent.t.read(RemoteAddr(regs->rdi), clone_args, sizeof clone_args));
+    flags = clone_args[0];
+    ctid = clone_args[2];
+  }
   bool vfork = nr == SYS_vfork || (flags & CLONE_VFORK);
   EBB_TRY(parent.t.resume_syscall(0));
   stop = wait_for(parent);

@@ -141,6 +141,9 @@ Status prctl_check(const SyscallCall& call);
 Status clone_check(const SyscallCall& call);
 Status fork_check(const SyscallCall& call);
 Status futex_check(const SyscallCall& call);
+// clone3: the flags (and pointers) live in struct clone_args at argument 1.
+void clone3_capture(SyscallCall& call, const ReadMem& read);
+Status clone3_out(const SyscallCall& call, const ReadMem& read, std::vector<MemRange>& out);
 Status futex_out(const SyscallCall& call, const ReadMem& read, std::vector<MemRange>& out);
 Status arch_prctl_out(const SyscallCall& call, const ReadMem& read, std::vector<MemRange>& out);
 Status arch_prctl_check(const SyscallCall& call);

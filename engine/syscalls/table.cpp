@@ -268,11 +268,11 @@ constexpr SyscallSpec kRows[] = {
     {__NR_set_robust_list, "set_robust_list", 2, kExecute, {}},
     {__NR_get_robust_list, "get_robust_list", 3, kEmulate, {fixed(1, kU64), fixed(2, kU64)}},
     {__NR_arch_prctl, "arch_prctl", 2, kExecute, {}, arch_prctl_out, arch_prctl_check},
+    // clone_args in memory: its flags are captured at entry (entry_values[0]).
+    {__NR_clone3, "clone3", 2, kSpawn, {}, clone3_out, nullptr, clone3_capture},
     // ebb makes these fail with ENOSYS; the C library falls back (rseq: no
-    // restartable sequences; clone3: clone, which is then refused; io_uring:
-    // plain syscalls).
+    // restartable sequences; io_uring: plain syscalls).
     {__NR_rseq, "rseq", 4, kForceFail, {}},
-    {__NR_clone3, "clone3", 2, kForceFail, {}},
     {__NR_io_uring_setup, "io_uring_setup", 2, kForceFail, {}},
 
     // --- Program lifetime and children ---

@@ -28,6 +28,24 @@ Status clone_check(const SyscallCall& call) {
 
 Status fork_check(const SyscallCall&) { return ok_status(); }
 
+// struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+// stack_size, tls, set_tid, set_tid_size, cgroup (u64 each).
+void clone3_capture(SyscallCall& call, const ReadMem& read) {
+  uint64_t args[4] = {};
+  if (!read(call.args[0], args, sizeof args)) return;
+  for (uint64_t v : args) call.entry_values.push_back(v);
+}
+
+// CLONE_PIDFD writes the new pidfd at clone_args.pidfd; CLONE_PARENT_SETTID
+// the new tid at clone_args.parent_tid.
+Status clone3_out(const SyscallCall& call, const ReadMem&, std::vector<MemRange>& out) {
+  if (call.result <= 0 || call.entry_values.size() < 4) return ok_status();
+  uint64_t flags = call.entry_values[0];
+  if ((flags & CLONE_PIDFD) && call.entry_values[1]) out.push_back({call.entry_values[1], 4});
+  if ((flags & CLONE_PARENT_SETTID) && call.entry_values[3]) out.push_back({call.entry_values[3], 4});
+  return ok_status();
+}
+
 // --- futex: the waits and wakes a single thread can make; none of them
 // writes memory. The rest (requeue, wake-op, priority inheritance) modify
 // futex words or need another thread. ---

@@ -88,8 +88,11 @@ TEST(Table, ReplayPolicies) {
   EXPECT_EQ(policy(__NR_execveat), ReplayPolicy::kExec);
   EXPECT_EQ(policy(__NR_exit), ReplayPolicy::kExit);
   EXPECT_EQ(policy(__NR_exit_group), ReplayPolicy::kExit);
-  for (int nr : {__NR_rseq, __NR_clone3, __NR_io_uring_setup}) {
+  for (int nr : {__NR_rseq, __NR_io_uring_setup}) {
     EXPECT_EQ(policy(nr), ReplayPolicy::kForceFail) << syscall_name(nr);
+  }
+  for (int nr : {__NR_clone, __NR_clone3, __NR_fork, __NR_vfork}) {
+    EXPECT_EQ(policy(nr), ReplayPolicy::kSpawn) << syscall_name(nr);
   }
   for (int nr : {__NR_read, __NR_msync, __NR_mlock, __NR_munlock, __NR_openat, __NR_ioctl}) {
     EXPECT_EQ(policy(nr), ReplayPolicy::kEmulate) << syscall_name(nr);
