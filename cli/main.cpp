@@ -27,14 +27,16 @@ const char* kTopUsage =
     "commands:\n"
     "  record [-o DIR] [--] PROG [ARGS...]  run PROG under ebb and write a trace\n"
     "  replay --autopilot [TRACE]          re-execute a trace to its end, alone\n"
+    "  ps [TRACE]                          list the recorded processes\n"
     "  dump [TRACE]                        print the trace's events, one a line\n"
     "  info [TRACE]                        print the trace's header and event count\n"
     "\n"
     "TRACE is a trace directory or a name in the trace folder; without it, the\n"
     "latest trace. The trace folder is $EBB_TRACE_DIR, else ~/.local/share/ebb.\n"
     "Run `ebb <command> --help` for a command's options.\n"
-    "Limits today: one thread, one process (clone/fork stop the recording with\n"
-    "a clear message); no debugger front end yet (replay runs --autopilot only).\n";
+    "Threads and child processes are recorded; a thread that spins without\n"
+    "syscalls keeps the others waiting (no preemption yet). No debugger front\n"
+    "end yet: replay runs --autopilot only.\n";
 
 int die(const char* cmd, const std::string& msg, int code) {
   fprintf(stderr, "ebb %s: %s\n", cmd, msg.c_str());
@@ -123,10 +125,13 @@ int cmd_replay(const std::vector<std::string>& args) {
       "usage: ebb replay --autopilot [TRACE]\n\n"
       "Re-executes the recorded program from the trace alone: the same output\n"
       "on stdout/stderr and the same exit status or fatal signal, whatever\n"
-      "happened to the files, environment or clock since. Stops with the event\n"
-      "number at the first difference from the recording (status 125).\n"
+      "happened to the files, environment or clock since. Every recorded\n"
+      "process and thread is replayed. Stops with the event number at the\n"
+      "first difference from the recording (status 125).\n"
       "A debugger front end (gdb remote protocol) is not built yet.\n\noptions");
   desc.add_options()("help,h", "show this help")("autopilot,a", "run to the end without a debugger")(
+      "pid,p", po::value<int>(), "the process a debugger will debug, once it has exec'd (checked against ebb ps)")(
+      "onfork,f", po::value<int>(), "the same, from the fork that created it")(
       "trace", po::value<std::string>()->default_value(""), "trace directory (default: the latest)");
   po::positional_options_description pos;
   pos.add("trace", 1);
@@ -139,19 +144,27 @@ int cmd_replay(const std::vector<std::string>& args) {
   }
   if (!vm.count("autopilot"))
     return die("replay", "replay under a debugger is not built yet; use --autopilot", kExitUsage);
-  auto out = ebb::api::replay_autopilot(vm["trace"].as<std::string>());
+  int pid = vm.count("pid") ? vm["pid"].as<int>() : vm.count("onfork") ? vm["onfork"].as<int>() : 0;
+  if (vm.count("pid") && vm.count("onfork")) return die("replay", "give -p or -f, not both", kExitUsage);
+  auto out = ebb::api::replay_autopilot(vm["trace"].as<std::string>(), pid);
   if (!out) return die("replay", out.error().message, kExitEbbFailed);
   return pass_through(*out);
 }
 
+const char* describe_help(const std::string& cmd) {
+  if (cmd == "dump")
+    return "Prints every event of the trace, one a line: number, thread, kind,\n"
+           "syscall with arguments and result, memory written, signals.\n";
+  if (cmd == "ps")
+    return "Lists the recorded processes: pid, parent pid, exit status (or the\n"
+           "fatal signal, or - if it did not end), command line after its last exec.\n";
+  return "Prints the trace header (format and ebb versions, command line,\n"
+         "CPU and XSAVE layout, tick source) and the event count.\n";
+}
+
 int cmd_describe(const char* cmd, const std::vector<std::string>& args) {
-  bool is_dump = std::string(cmd) == "dump";
-  po::options_description desc(std::string("usage: ebb ") + cmd + " [TRACE]\n\n" +
-                               (is_dump ? "Prints every event of the trace, one a line: number, thread, kind,\n"
-                                          "syscall with arguments and result, memory written, signals.\n"
-                                        : "Prints the trace header (format and ebb versions, command line,\n"
-                                          "CPU and XSAVE layout, tick source) and the event count.\n") +
-                               "\noptions");
+  std::string name = cmd;
+  po::options_description desc(std::string("usage: ebb ") + cmd + " [TRACE]\n\n" + describe_help(name) + "\noptions");
   desc.add_options()("help,h", "show this help")(
       "trace", po::value<std::string>()->default_value(""), "trace directory (default: the latest)");
   po::positional_options_description pos;
@@ -164,7 +177,7 @@ int cmd_describe(const char* cmd, const std::vector<std::string>& args) {
     return 0;
   }
   const std::string& t = vm["trace"].as<std::string>();
-  auto st = is_dump ? ebb::api::dump(t, stdout) : ebb::api::info(t, stdout);
+  auto st = name == "dump" ? ebb::api::dump(t, stdout) : name == "ps" ? ebb::api::ps(t, stdout) : ebb::api::info(t, stdout);
   if (!st) return die(cmd, st.error().message, kExitEbbFailed);
   return 0;
 }
@@ -188,7 +201,7 @@ int main(int argc, char** argv) {
   }
   if (cmd == "record") return cmd_record(rest);
   if (cmd == "replay") return cmd_replay(rest);
-  if (cmd == "dump" || cmd == "info") return cmd_describe(cmd.c_str(), rest);
+  if (cmd == "dump" || cmd == "info" || cmd == "ps") return cmd_describe(cmd.c_str(), rest);
   fprintf(stderr, "ebb: unknown command '%s'\n\n%s", cmd.c_str(), kTopUsage);
   return kExitUsage;
 }

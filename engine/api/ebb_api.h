@@ -30,12 +30,26 @@ struct RecordResult {
 // program cannot be run; the program's own failures are its outcome.
 Result<RecordResult> record(const RecordRequest& request);
 
-// `trace_arg` "" = the latest trace.
-Result<ProgramOutcome> replay_autopilot(const std::string& trace_arg);
+// `trace_arg` "" = the latest trace. `pid` (0: none) must name a recorded
+// process: it is the one a debugger will be attached to.
+Result<ProgramOutcome> replay_autopilot(const std::string& trace_arg, int pid = 0);
 
 // Prints the event stream, one event a line, in a stable form.
 Status dump(const std::string& trace_arg, FILE* out);
 // Prints the trace header and the event count.
 Status info(const std::string& trace_arg, FILE* out);
+
+struct RecordedProcess {
+  int pid = 0;                     // recorded pid
+  int ppid = 0;                    // recorded parent pid (0: ebb started it)
+  std::vector<std::string> argv;   // after its last exec (else its parent's)
+  bool ended = false;
+  bool exited = true;              // with `status`; else killed by signal `status`
+  int status = 0;
+};
+// The processes of a recording, in order of creation.
+Result<std::vector<RecordedProcess>> processes(const std::string& trace_arg);
+// Prints processes() as `ebb ps` does.
+Status ps(const std::string& trace_arg, FILE* out);
 
 }  // namespace ebb::api

@@ -87,9 +87,17 @@ Result<RecordResult> record(const RecordRequest& request) {
   return RecordResult{out->program, dir, out->stopped_early, out->end_note, out->events};
 }
 
-Result<ProgramOutcome> replay_autopilot(const std::string& trace_arg) {
+Result<ProgramOutcome> replay_autopilot(const std::string& trace_arg, int pid) {
   auto dir = trace::resolve_trace_dir(trace_arg);
   if (!dir) return dir.error();
+  if (pid) {
+    auto procs = processes(*dir);
+    if (!procs) return procs.error();
+    bool found = false;
+    for (const auto& p : *procs) found |= p.pid == pid;
+    if (!found)
+      return make_error(ErrorKind::kBadInput, "process " + std::to_string(pid) + " is not in the recording (see ebb ps)");
+  }
   auto stub = find_stub();
   if (!stub) return stub.error();
   return session::replay_autopilot({*dir, *stub});
