@@ -70,6 +70,8 @@ class Recorder {
   Status on_exec_event(RecordTask& task);
   Status on_gone(pid_t tid, const ptrace::Stop& stop);
   Status finish_syscall_exit(RecordTask& task, const user_regs_struct& regs);
+  bool is_echo_write(const RecordTask& task);
+  Status next_echo_writer();
   Status release_vfork_parent(RecordTask& child);
   Status resume(RecordTask& task, TaskState state);
   void make_ready(RecordTask& task);
@@ -81,6 +83,8 @@ class Recorder {
   std::map<pid_t, StdioFds> stdio_;  // by process (tgid)
   std::deque<pid_t> run_queue_;
   std::set<pid_t> exiting_groups_;  // processes in exit_group
+  pid_t echo_writer_ = 0;            // the task writing to the original stdout/stderr
+  std::deque<pid_t> parked_writers_; // tasks at the entry of such a write, waiting their turn
   pid_t running_ = 0;
   pid_t root_;
   ProgramOutcome root_outcome_;
@@ -202,9 +206,20 @@ Status Recorder::on_syscall_stop(RecordTask& task) {
       return task.t.resume_syscall(0);
     }
     if (running_ == task.tid()) running_ = 0;
+    if (is_echo_write(task)) {
+      // Writes to the original stdout/stderr reach it one at a time, in
+      // event order, so replay echoes them in the order they appeared.
+      if (echo_writer_) {
+        task.state = TaskState::kParked;
+        parked_writers_.push_back(task.tid());
+        return ok_status();
+      }
+      echo_writer_ = task.tid();
+    }
     return resume(task, TaskState::kInKernel);
   }
   if (*phase == ptrace::SyscallPhase::kExit) {
+    if (echo_writer_ == task.tid()) EBB_TRY(next_echo_writer());
     // A vfork parent is released in the middle of its child's execve; replay
     // releases it with the exec event, so its own event must come after it.
     for (auto& [tid, other] : tasks_) {
@@ -215,6 +230,27 @@ Status Recorder::on_syscall_stop(RecordTask& task) {
     bool was_exec = task.exec_pending;
     EBB_TRY(finish_syscall_exit(task, *regs));
     if (was_exec) EBB_TRY(release_vfork_parent(task));
+  }
+  return ok_status();
+}
+
+bool Recorder::is_echo_write(const RecordTask& task) {
+  int64_t nr = task.pending.nr;
+  if (nr != SYS_write && nr != SYS_writev && nr != SYS_pwrite64 && nr != SYS_pwritev) return false;
+  auto it = stdio_.find(task.tgid);
+  StdioFds fds = it == stdio_.end() ? StdioFds() : it->second;
+  return fds.stream_of(static_cast<int64_t>(task.pending.args[0])) != 0;
+}
+
+Status Recorder::next_echo_writer() {
+  echo_writer_ = 0;
+  while (!parked_writers_.empty()) {
+    pid_t tid = parked_writers_.front();
+    parked_writers_.pop_front();
+    auto it = tasks_.find(tid);
+    if (it == tasks_.end() || it->second->state != TaskState::kParked) continue;
+    echo_writer_ = tid;
+    return resume(*it->second, TaskState::kInKernel);
   }
   return ok_status();
 }
@@ -323,6 +359,7 @@ Status Recorder::on_gone(pid_t tid, const ptrace::Stop& stop) {
   ProgramOutcome o{stop.kind == ptrace::StopKind::kExited,
                    stop.kind == ptrace::StopKind::kExited ? stop.status : stop.sig, stop.core_dumped};
   if (tid == root_) root_outcome_ = o;
+  if (echo_writer_ == tid) EBB_TRY(next_echo_writer());
   if (stopping_) return ok_status();
   EBB_TRY(release_vfork_parent(*task));
   // A process ends with its leader; a thread that called exit(2) ends alone.

@@ -38,6 +38,7 @@ enum class TaskState {
   kRunning,   // running user code
   kInKernel,  // resumed past a syscall entry; its exit stop comes next
   kExiting,   // past PTRACE_EVENT_EXIT
+  kParked,    // at the entry of a write to stdout/stderr, waiting for another to finish
 };
 
 struct RecordTask {
