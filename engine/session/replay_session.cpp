@@ -151,6 +151,9 @@ Status Replayer::on_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev) {
   EBB_TRY(check_.syscall_entry(task.t, *stop, ev));
   auto regs = task.t.regs();
   if (!regs) return regs.error();
+  int shadow = shadowed_fd(task, ev);
+  if (shadow >= 0) return run_on_shadow(task, ev, shadow);
+  if (ev.getNumber() == SYS_memfd_create && ev.getResult() >= 0) return run_memfd_create(task, ev);
   if (ev.getNumber() == SYS_rt_sigsuspend && is_interrupted(ev.getResult())) {
     // Its temporary signal mask decides whether the signal gets through, and
     // only the kernel can apply it: run it for real once the signal is sent.

@@ -38,6 +38,11 @@ struct ReplayTask {
   uint64_t leaked_scratch = 0;              // a page a vfork child's exec left in this task's memory
 };
 
+struct ShadowFd {
+  int fd;        // the real descriptor in the replay process
+  bool cloexec;
+};
+
 class Replayer {
  public:
   Replayer(trace::TraceReader& r, std::string stub_path, bool cpuid_faulting)
@@ -72,6 +77,11 @@ class Replayer {
   Status on_syscall_entry(ReplayTask& task, schema::SyscallEntryEvent::Reader ev);
   Status run_deferred_sigsuspend(ReplayTask& task, int sig);
   Status finish_thread_exit(ReplayTask& task);
+  // Shared memory files (replay_shadow.cpp)
+  int shadowed_fd(ReplayTask& task, schema::SyscallEvent::Reader ev);
+  Status run_on_shadow(ReplayTask& task, schema::SyscallEvent::Reader ev, int shadow);
+  Status run_memfd_create(ReplayTask& task, schema::SyscallEvent::Reader ev);
+  void shadows_after_exec(pid_t tgid);
   Result<ptrace::Stop> wait_for(ReplayTask& task, int expected_sig = 0);
   bool is_foreign_signal(ReplayTask& task, int sig);
 
@@ -81,6 +91,7 @@ class Replayer {
   bool cpuid_faulting_;
   std::map<pid_t, std::unique_ptr<ReplayTask>> tasks_;  // by recorded tid
   std::map<pid_t, uint64_t> brk_;                        // by recorded process
+  std::map<pid_t, std::map<int64_t, ShadowFd>> shadows_; // by recorded process: recorded fd -> shadow
   pid_t root_ = 0;
   std::optional<ProgramOutcome> root_outcome_;
 };

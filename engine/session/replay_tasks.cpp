@@ -183,6 +183,7 @@ Status Replayer::on_exec(pid_t tid, schema::ExecEvent::Reader ev) {
   if (fp.size() != sizeof image.fpregs) return check_.corrupt("the exec event's FPU state has the wrong size");
   std::memcpy(&image.fpregs, fp.begin(), sizeof image.fpregs);
   brk_[t->tgid] = ev.getBrk();
+  shadows_after_exec(t->tgid);
   EBB_TRY(rebuild_address_space(t->t, insn, image));
   t->t.reopen_memory();
   return ok_status();
@@ -230,7 +231,10 @@ Status Replayer::on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev) {
     int32_t v = rec_child;
     EBB_TRY(child->t.write(RemoteAddr(ctid), &v, sizeof v));
   }
-  if (!thread) brk_[rec_child] = brk_[parent.tgid];
+  if (!thread) {
+    brk_[rec_child] = brk_[parent.tgid];
+    if (shadows_.count(parent.tgid)) shadows_[rec_child] = shadows_[parent.tgid];  // the fd table is copied
+  }
   // A vfork child shares the parent's memory (and may write it) until it
   // execs or exits; the parent stays blocked in the kernel until then.
   if (vfork) child->vfork_parent = &parent;
