@@ -98,6 +98,10 @@ void dump_event(FILE* out, uint64_t n, schema::Event::Reader ev) {
               static_cast<uint64_t>(c.getFlags()));
       break;
     }
+    case schema::Event::PREEMPT:
+      fprintf(out, "preempted in syscall-free code at rip 0x%" PRIx64 "\n",
+              static_cast<uint64_t>(session::load_user_regs(ev.getPreempt().getRegs()).rip));
+      break;
     case schema::Event::SYSCALL_ENTRY:
       fprintf(out, "enter %s\n", syscalls::syscall_name(ev.getSyscallEntry().getNumber()).c_str());
       break;

@@ -66,16 +66,29 @@ Stop decode_wait_status(int status) {
   return stop;
 }
 
-Result<AnyStop> wait_any() {
+Result<AnyStop> wait_any(bool interruptible) {
   int status = 0;
   pid_t r;
   do {
     r = ::waitpid(-1, &status, __WALL);
+    if (r < 0 && errno == EINTR && interruptible) return AnyStop{0, Stop{}};
   } while (r < 0 && errno == EINTR);
   if (r < 0) {
     if (errno == ECHILD) return make_error(ErrorKind::kTraceeGone, "no tracees left");
     return os_error("waitpid");
   }
+  return AnyStop{r, decode_wait_status(status)};
+}
+
+Result<AnyStop> poll_any() {
+  int status = 0;
+  pid_t r = ::waitpid(-1, &status, __WALL | WNOHANG);
+  if (r < 0) {
+    if (errno == EINTR) return AnyStop{0, Stop{}};
+    if (errno == ECHILD) return make_error(ErrorKind::kTraceeGone, "no tracees left");
+    return os_error("waitpid");
+  }
+  if (r == 0) return AnyStop{0, Stop{}};
   return AnyStop{r, decode_wait_status(status)};
 }
 
@@ -244,6 +257,11 @@ Result<std::string> Tracee::read_c_string(RemoteAddr addr, size_t max_len) {
 }
 
 void Tracee::kill() { ::kill(pid_, SIGKILL); }
+
+Status Tracee::interrupt() {
+  if (::ptrace(PTRACE_INTERRUPT, pid_, 0, 0) < 0) return ptrace_error("PTRACE_INTERRUPT", pid_);
+  return ok_status();
+}
 
 Result<int64_t> remote_syscall(Tracee& t, RemoteAddr syscall_insn, int64_t nr, uint64_t a0,
                                uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {

@@ -45,8 +45,11 @@ struct AnyStop {
   Stop stop;
 };
 // Waits for the next stop or death of any tracee (waitpid(-1, __WALL)).
-// kTraceeGone when there is none left (ECHILD).
-Result<AnyStop> wait_any();
+// kTraceeGone when there is none left (ECHILD). With `interruptible`, a
+// signal to ebb (its own timer) ends the wait early with tid 0.
+Result<AnyStop> wait_any(bool interruptible = false);
+// Like wait_any, without blocking: tid 0 when nothing is pending.
+Result<AnyStop> poll_any();
 // Waits for the next stop or death among `tids` only (polling), leaving
 // other tracees' notifications for later.
 Result<AnyStop> wait_any_of(const std::vector<pid_t>& tids);
@@ -88,6 +91,8 @@ class Tracee {
   void reopen_memory();
 
   void kill();
+  // Stops the running thread (PTRACE_INTERRUPT; reported as PTRACE_EVENT_STOP).
+  Status interrupt();
   // After exec by a non-leader thread the kernel gives it the leader's tid.
   void set_tid(pid_t tid) {
     pid_ = tid;

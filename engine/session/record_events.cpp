@@ -187,6 +187,9 @@ Status EventRecorder::on_exit(RecordTask& task, user_regs_struct regs, StdioFds&
   if ((p.nr == SYS_mmap || p.nr == SYS_mremap) && result >= 0) EBB_TRY(fill_mapping(task, sc.initMapping(), result));
   fds.on_syscall(p.nr, p.args, result);
   p.nr = -1;
+  task.has_boundary = true;
+  task.boundary_regs = regs;
+  EBB_TRY(redeliver_deferred(task));
   return write_event(msg);
 }
 
@@ -307,15 +310,49 @@ Status EventRecorder::on_signal(RecordTask& task, int sig) {
       if (insn != arch::TrappedInsn::kNone) return on_trapped_insn(task, static_cast<int>(insn), *regs);
     }
   }
+  bool fault = info->si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP);
+  auto again = task.redelivering.find(sig);
+  if (again != task.redelivering.end()) {
+    *info = again->second;  // ebb re-sent it: the program sees the original
+    task.redelivering.erase(again);
+    EBB_TRY(task.t.set_siginfo(*info));
+  } else if (started_ && !fault && !task.force_delivery && !at_boundary(task, *regs)) {
+    if (task.deferred_signals.empty()) task.deferred_since = std::chrono::steady_clock::now();
+    task.deferred_signals.push_back(*info);
+    task.resume_sig = 0;
+    return ok_status();
+  }
   task.resume_sig = sig;
   if (!started_) return ok_status();
-  bool fault = info->si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP);
   capnp::MallocMessageBuilder msg;
   auto se = new_event(msg, task.tid()).initSignal();
   se.setSigno(sig);
   se.setSiginfo(kj::arrayPtr(reinterpret_cast<const kj::byte*>(&*info), sizeof *info));
   store_regs(se.initRegs(), *regs);
   se.setSynchronous(fault);
+  return write_event(msg);
+}
+
+bool EventRecorder::at_boundary(const RecordTask& task, const user_regs_struct& regs) const {
+  if (!task.has_boundary) return false;
+  return std::memcmp(&regs, &task.boundary_regs, sizeof regs) == 0;
+}
+
+Status EventRecorder::redeliver_deferred(RecordTask& task) {
+  for (const siginfo_t& info : task.deferred_signals) {
+    task.redelivering[info.si_signo] = info;
+    if (syscall(SYS_tgkill, task.tgid, task.tid(), info.si_signo) < 0) return os_error("tgkill");
+  }
+  task.deferred_signals.clear();
+  return ok_status();
+}
+
+Status EventRecorder::write_preempt(const RecordTask& task) {
+  if (!started_) return ok_status();
+  auto regs = const_cast<RecordTask&>(task).t.regs();
+  if (!regs) return regs.error();
+  capnp::MallocMessageBuilder msg;
+  store_regs(new_event(msg, task.tid()).initPreempt().initRegs(), *regs);
   return write_event(msg);
 }
 

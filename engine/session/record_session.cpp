@@ -3,9 +3,11 @@
 #include <capnp/message.h>
 #include <limits.h>
 #include <sched.h>
+#include <time.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -63,6 +65,7 @@ class Recorder {
 
  private:
   void schedule();
+  Result<ptrace::AnyStop> wait_next();
   Status handle(pid_t tid, const ptrace::Stop& stop);
   Status on_syscall_stop(RecordTask& task);
   Status on_event(RecordTask& task, const ptrace::Stop& stop);
@@ -84,6 +87,7 @@ class Recorder {
   std::deque<pid_t> run_queue_;
   std::set<pid_t> exiting_groups_;  // processes in exit_group
   pid_t echo_writer_ = 0;            // the task writing to the original stdout/stderr
+  std::chrono::steady_clock::time_point running_since_;
   std::deque<pid_t> parked_writers_; // tasks at the entry of such a write, waiting their turn
   pid_t running_ = 0;
   pid_t root_;
@@ -113,7 +117,10 @@ Status Recorder::resume(RecordTask& task, TaskState state) {
   task.state = state;
   int sig = task.resume_sig;
   task.resume_sig = 0;
-  if (state == TaskState::kRunning) running_ = task.tid();
+  if (state == TaskState::kRunning) {
+    running_ = task.tid();
+    running_since_ = std::chrono::steady_clock::now();
+  }
   return task.t.resume_syscall(sig);
 }
 
@@ -136,7 +143,7 @@ void Recorder::schedule() {
 Result<RecordOutcome> Recorder::run() {
   while (!tasks_.empty()) {
     if (!stopping_) schedule();
-    auto any = ptrace::wait_any();
+    auto any = wait_next();
     if (!any) {
       if (any.error().kind == ErrorKind::kTraceeGone) break;
       return any.error();
@@ -159,6 +166,35 @@ Result<RecordOutcome> Recorder::run() {
   return out;
 }
 
+// Waits for the next stop; ebb's own timer (SIGALRM every 50 ms) ends the
+// wait early so two deadlines can be kept: a sent signal deferred to a
+// syscall boundary is delivered anyway after 250 ms, and a task that ran
+// user code for 500 ms without a syscall is preempted so the others run.
+// Either way it is stopped with PTRACE_INTERRUPT where it stands: a point
+// replay cannot find without a tick clock, so replay refuses it clearly.
+Result<ptrace::AnyStop> Recorder::wait_next() {
+  constexpr auto kSignalDeadline = std::chrono::milliseconds(250);
+  constexpr auto kTimeslice = std::chrono::milliseconds(500);
+  while (true) {
+    auto any = ptrace::wait_any(true);
+    if (!any || any->tid != 0) return any;
+    auto now = std::chrono::steady_clock::now();
+    for (auto& [tid, task] : tasks_) {
+      if (task->deferred_signals.empty() || task->force_delivery) continue;
+      if (now - task->deferred_since < kSignalDeadline) continue;
+      task->force_delivery = true;
+      EBB_TRY(events_.redeliver_deferred(*task));
+      if (task->state == TaskState::kRunning) EBB_TRY(task->t.interrupt());
+    }
+    auto it = tasks_.find(running_);
+    if (it != tasks_.end() && it->second->state == TaskState::kRunning && !it->second->preempt_requested &&
+        tasks_.size() > 1 && now - running_since_ > kTimeslice) {
+      it->second->preempt_requested = true;
+      EBB_TRY(it->second->t.interrupt());
+    }
+  }
+}
+
 Status Recorder::handle(pid_t tid, const ptrace::Stop& stop) {
   if (stop.kind == ptrace::StopKind::kExited || stop.kind == ptrace::StopKind::kKilled) return on_gone(tid, stop);
   RecordTask& task = task_for(tid);
@@ -175,6 +211,7 @@ Status Recorder::handle(pid_t tid, const ptrace::Stop& stop) {
       return on_event(task, stop);
     case ptrace::StopKind::kSignal: {
       EBB_TRY(events_.on_signal(task, stop.sig));
+      if (task.resume_sig && task.redelivering.empty()) task.force_delivery = false;
       // Signals arrive on the way to user code: the task keeps running.
       if (task.state == TaskState::kRunning || running_ == 0) return resume(task, TaskState::kRunning);
       make_ready(task);
@@ -338,6 +375,14 @@ Status Recorder::on_event(RecordTask& task, const ptrace::Stop& stop) {
         make_ready(task);
         return ok_status();
       }
+      if (task.preempt_requested) {
+        task.preempt_requested = false;
+        if (task.state == TaskState::kRunning) {
+          EBB_TRY(events_.write_preempt(task));
+          make_ready(task);
+          return ok_status();
+        }
+      }
       // A group-stop (SIGSTOP and friends): job control is not recorded yet;
       // the task goes on, if it is its turn.
       [[fallthrough]];
@@ -433,7 +478,17 @@ Result<RecordOutcome> record(const RecordConfig& config) {
   auto pid = ptrace::fork_stopped_child(child_before_stop, child_after_stop, &launch, kTraceOptions);
   if (!pid) return pid.error();
   Recorder recorder(**writer, *pid, header.getRoot<schema::TraceHeader>().getCpuidFaulting());
-  return recorder.run();
+  // The recorder's clock (see Recorder::wait_next): no SA_RESTART, so that
+  // waitpid returns.
+  struct sigaction tick {};
+  tick.sa_handler = ignore_signal;
+  sigaction(SIGALRM, &tick, nullptr);
+  struct itimerval every = {{0, 50000}, {0, 50000}};
+  setitimer(ITIMER_REAL, &every, nullptr);
+  auto out = recorder.run();
+  struct itimerval off = {};
+  setitimer(ITIMER_REAL, &off, nullptr);
+  return out;
 }
 
 }  // namespace ebb::session

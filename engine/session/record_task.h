@@ -6,6 +6,8 @@
 
 #include <capnp/message.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <map>
 #include <string>
@@ -57,6 +59,16 @@ struct RecordTask {
   bool called_exit = false;     // entered exit(2): a thread exit is recorded
   int64_t restartblock_nr = -1; // the last call interrupted with -ERESTART_RESTARTBLOCK
   pid_t vfork_parent = 0;       // a vfork child, until it execs or dies
+  // Sent signals are delivered at syscall boundaries (replay can place them
+  // there without a tick clock): one that arrives in the middle of user code
+  // waits for the task's next syscall exit, or for a deadline.
+  bool has_boundary = false;
+  user_regs_struct boundary_regs{};             // registers at its last syscall exit
+  std::vector<siginfo_t> deferred_signals;
+  std::chrono::steady_clock::time_point deferred_since;
+  std::map<int, siginfo_t> redelivering;        // re-sent by ebb: the original siginfo
+  bool force_delivery = false;                  // deadline passed: deliver where it stops
+  bool preempt_requested = false;               // interrupted after a long syscall-free run
   bool deferred_exit = false;   // a vfork parent whose syscall exit waits for the child's exec
 };
 
@@ -74,6 +86,10 @@ class EventRecorder {
   Status write_entry(const RecordTask& task);
   Status write_clone(const RecordTask& parent, pid_t child, uint64_t flags, bool thread);
   Status write_exit(pid_t tid, const ProgramOutcome& outcome);
+  // The task was stopped in syscall-free code so that others could run.
+  Status write_preempt(const RecordTask& task);
+  // Sends the task's deferred signals again (they arrive at its next resume).
+  Status redeliver_deferred(RecordTask& task);
   Status finish(const std::string& note) { return w_.finish(note); }
   uint64_t event_count() const { return w_.event_count(); }
 
@@ -82,6 +98,7 @@ class EventRecorder {
   Status on_trapped_insn(RecordTask& task, int insn, user_regs_struct regs);
   Status fill_mapping(RecordTask& task, schema::Mapping::Builder m, int64_t result);
   void read_exec_args(RecordTask& task);
+  bool at_boundary(const RecordTask& task, const user_regs_struct& regs) const;
   Status write_event(capnp::MessageBuilder& msg);
   schema::Event::Builder new_event(capnp::MessageBuilder& msg, pid_t tid);
 

@@ -124,16 +124,17 @@ Status ReplayChecks::registers_after(const user_regs_struct& got, const user_reg
                       "after syscall " + syscalls::syscall_name(ev.getNumber()));
 }
 
+Error ReplayChecks::needs_tick_clock(const std::string& what, uint64_t rip) const {
+  return make_error(ErrorKind::kUnsupported, "at event " + std::to_string(r_.event_number()) + ", " + what +
+                                                 " (rip " + hex(rip) +
+                                                 "); replaying that needs the tick clock, which ebb does not have yet");
+}
+
 Status ReplayChecks::async_signal_point(ptrace::Tracee& t, schema::SignalEvent::Reader ev) const {
   auto regs = t.regs();
   if (!regs) return regs.error();
   user_regs_struct want = load_user_regs(ev.getRegs());
-  if (regs->rip != want.rip) {
-    return make_error(ErrorKind::kUnsupported,
-                      "at event " + std::to_string(r_.event_number()) + ", " + signal_name(ev.getSigno()) +
-                          " arrived in syscall-free code (rip " + hex(want.rip) +
-                          "); replaying that needs the tick clock, which ebb does not have yet");
-  }
+  if (regs->rip != want.rip) return needs_tick_clock(signal_name(ev.getSigno()) + " arrived in syscall-free code", want.rip);
   return compare_regs(*regs, want, 0, "before " + signal_name(ev.getSigno()));
 }
 

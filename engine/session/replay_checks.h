@@ -22,6 +22,8 @@ class ReplayChecks {
   // At the end of the readable events (no exit event reached).
   Error end_of_trace() const;
 
+  // A point of the recording that only a tick clock could find again.
+  Error needs_tick_clock(const std::string& what, uint64_t rip) const;
   Status syscall_entry(ptrace::Tracee& t, const ptrace::Stop& stop, schema::SyscallEvent::Reader ev) const;
   // At a syscall-entry event: the task entered syscall `nr`.
   Status syscall_entered(ptrace::Tracee& t, const ptrace::Stop& stop, int64_t nr) const;

@@ -365,6 +365,9 @@ Status Replayer::dispatch(schema::Event::Reader ev) {
     case schema::Event::INSTRUCTION: return on_instruction(*t, ev.getInstruction());
     case schema::Event::CLONE: return on_clone(*t, ev.getClone());
     case schema::Event::SYSCALL_ENTRY: return on_syscall_entry(*t, ev.getSyscallEntry());
+    case schema::Event::PREEMPT:
+      return check_.needs_tick_clock("thread " + std::to_string(tid) + " was stopped in syscall-free code",
+                                     load_user_regs(ev.getPreempt().getRegs()).rip);
     default: return check_.corrupt("unknown event kind");
   }
 }

@@ -110,6 +110,13 @@ struct SyscallEntryEvent {
   number @0 :Int64;
 }
 
+# The recorder stopped a thread in syscall-free code (it ran too long, or a
+# signal had to be delivered there). Replaying such a point needs the tick
+# clock; until it exists, replay refuses here with a clear message.
+struct PreemptEvent {
+  regs @0 :Registers;
+}
+
 # A task created by clone/fork/vfork, written when the kernel reports it
 # (before the parent's syscall returns, and before the child's first event).
 struct CloneEvent {
@@ -134,6 +141,7 @@ struct Event {
     exit @5 :ExitEvent;
     clone @6 :CloneEvent;
     syscallEntry @7 :SyscallEntryEvent;
+    preempt @8 :PreemptEvent;
   }
 }
 

@@ -35,7 +35,7 @@ import e2e_lib  # noqa: E402
 SPEC_LINE = re.compile(r"^\s*(?://|#)?\s*ebb-test:\s*([a-z-]+):\s?(.*?)\s*$")
 KEYS = {"args", "command", "stdin", "stdin-file", "setup", "before-replay", "after-replay",
         "expect-exit", "expect-signal", "expect-stdout", "expect-stderr", "env", "exe", "tty",
-        "timeout", "expect-record", "kill-after"}
+        "timeout", "expect-record", "expect-replay", "kill-after"}
 ACTIONS = {"write": 2, "append": 2, "rewrite": 2, "replace": 2, "repeat": 3, "random": (2, 3),
            "mkdir": 1, "delete": 1, "move": 2, "symlink": 2}
 CHECKS = {"absent": 1, "content": 2}
@@ -128,6 +128,7 @@ class Spec:
     tty: tuple = None                   # (rows, cols): stdin is a pty at native and record
     timeout: float = 25.0
     stopped_early: bytes = None         # expect-record: stopped-early TEXT (TEXT: the reason)
+    replay_refused: bytes = None        # expect-replay: refused TEXT
     kill_after: tuple = None            # (seconds, pid file): SIGKILL at native and record
 
     def expected_status(self):
@@ -216,6 +217,11 @@ def add_spec_entry(spec, key, value):
         if len(tokens) != 2 or tokens[0] != b"stopped-early":
             raise SpecError("expect-record: expected 'stopped-early TEXT'")
         spec.stopped_early = tokens[1]
+    elif key == "expect-replay":
+        tokens = tokenize(value)
+        if len(tokens) != 2 or tokens[0] != b"refused":
+            raise SpecError("expect-replay: expected 'refused TEXT'")
+        spec.replay_refused = tokens[1]
     elif key == "kill-after":
         parts = value.split()
         try:
@@ -536,6 +542,12 @@ class Runner:
         if self.spec.stopped_early is not None:
             # ebb's own stderr line differs (record: it stops; replay: the trace stops early).
             self.check_stopped_early(r, "replay", [b"stopped early", self.spec.stopped_early])
+        elif self.spec.replay_refused is not None:
+            # Replay must stop with one clear line, having printed a prefix of the recording's output.
+            self.check_stopped_early(r, "replay", [self.spec.replay_refused])
+            if not rec.stdout.startswith(r.stdout):
+                self.fail("replay stdout is not a prefix of record stdout")
+            return
         elif r.status != rec.status:
             self.fail(f"replay {e2e_lib.describe_status(r.status)}, record "
                       f"{e2e_lib.describe_status(rec.status)}")
