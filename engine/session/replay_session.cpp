@@ -279,18 +279,7 @@ Status Replayer::on_signal(ReplayTask& task, schema::SignalEvent::Reader ev) {
   int sig = ev.getSigno();
   if (task.deferred_sigsuspend) {
     EBB_TRY(run_deferred_sigsuspend(task, sig));
-    auto stop = resume_and_wait(task, sig);
-    if (!stop) return stop.error();
-    EBB_TRY(check_.signal_stop(task.t, *stop, ev));
-    siginfo_t info;
-    auto raw = ev.getSiginfo();
-    if (raw.size() != sizeof info) return check_.corrupt("a signal event's siginfo has the wrong size");
-    std::memcpy(&info, raw.begin(), sizeof info);
-    EBB_TRY(task.t.set_siginfo(info));
-    task.pending_sig = sig;
-    return ok_status();
-  }
-  if (!ev.getSynchronous()) {
+  } else if (!ev.getSynchronous()) {
     // A sent signal: the recording saw it delivered here, right after the
     // task's previous event. Send it now so it is delivered at the same point.
     EBB_TRY(check_.async_signal_point(task.t, ev));
