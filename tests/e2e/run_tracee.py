@@ -129,7 +129,7 @@ class Spec:
     timeout: float = 25.0
     stopped_early: bytes = None         # expect-record: stopped-early TEXT (TEXT: the reason)
     replay_refused: bytes = None        # expect-replay: refused TEXT
-    kill_after: tuple = None            # (seconds, pid file): SIGKILL at native and record
+    kill_after: tuple = None            # (seconds, pid file, signal): sent at native and record
 
     def expected_status(self):
         if self.expect_signal is not None:
@@ -225,13 +225,14 @@ def add_spec_entry(spec, key, value):
     elif key == "kill-after":
         parts = value.split()
         try:
-            seconds = float(parts[0]) if len(parts) == 2 else -1.0
+            seconds = float(parts[0]) if len(parts) in (2, 3) else -1.0
         except ValueError:
             seconds = -1.0
-        if seconds < 0:
-            raise SpecError("kill-after: expected 'SECONDS PIDFILE'")
+        signum = getattr(signal, parts[2], None) if len(parts) == 3 else signal.SIGKILL
+        if seconds < 0 or not isinstance(signum, int):
+            raise SpecError("kill-after: expected 'SECONDS PIDFILE [SIGNAL]'")
         world_path(Path("."), parts[1])   # relative, without '..'
-        spec.kill_after = (seconds, parts[1])
+        spec.kill_after = (seconds, parts[1], signum)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,11 +327,12 @@ def substitute(token, world, exe):
 
 class Killer:
     """kill-after: waits for the program to write its pid (digits and a newline) to a file in
-    its world, waits SECONDS more, then sends SIGKILL to that pid: a death from outside the
-    recording. Runs beside a native or record run (never beside replay)."""
+    its world, waits SECONDS more, then sends SIGKILL (or the spec's signal) to that pid: a
+    signal from outside the recording. Runs beside a native or record run (never beside replay)."""
 
-    def __init__(self, world, seconds, pid_file, deadline):
+    def __init__(self, world, seconds, pid_file, signum, deadline):
         self.path = world_path(world, pid_file)
+        self.signum = signum
         self.seconds = seconds
         self.deadline = deadline
         self.done = threading.Event()
@@ -372,7 +374,7 @@ class Killer:
             if pid <= 1 or os.getsid(pid) == os.getsid(0):
                 self.problem = f"pid {pid} in {self.path.name} is not a process of the run"
                 return
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, self.signum)
             self.killed = pid
         except ProcessLookupError:
             self.problem = f"pid {pid} from {self.path.name} was gone before the kill"
