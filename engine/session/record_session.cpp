@@ -66,6 +66,7 @@ class Recorder {
  private:
   void schedule();
   Result<ptrace::AnyStop> wait_next();
+  bool someone_ready() const;
   Status handle(pid_t tid, const ptrace::Stop& stop);
   Status on_syscall_stop(RecordTask& task);
   Status on_event(RecordTask& task, const ptrace::Stop& stop);
@@ -188,11 +189,19 @@ Result<ptrace::AnyStop> Recorder::wait_next() {
     }
     auto it = tasks_.find(running_);
     if (it != tasks_.end() && it->second->state == TaskState::kRunning && !it->second->preempt_requested &&
-        tasks_.size() > 1 && now - running_since_ > kTimeslice) {
+        someone_ready() && now - running_since_ > kTimeslice) {
       it->second->preempt_requested = true;
       EBB_TRY(it->second->t.interrupt());
     }
   }
+}
+
+bool Recorder::someone_ready() const {
+  for (pid_t tid : run_queue_) {
+    auto it = tasks_.find(tid);
+    if (it != tasks_.end() && it->second->state == TaskState::kReady) return true;
+  }
+  return false;
 }
 
 Status Recorder::handle(pid_t tid, const ptrace::Stop& stop) {

@@ -1,17 +1,26 @@
-// Format compatibility: tests/data/trace-v1/ is a small trace checked into the
-// tree (a few events of each kind, two event chunks and a trailer), written by
-// DISABLED_GenerateTrace below. TraceV1.ReadsExactContents must keep passing
-// for as long as this ebb claims to read format version 1.
+// Format compatibility: each format version this ebb reads has a small trace
+// checked into the tree, tests/data/trace-v<N>/, whose exact contents a test
+// below asserts:
+//   trace-v1: read by TraceV1.*. This ebb still reads version 1
+//             (kOldestReadableVersion), so TraceV1.ReadsExactContents must keep
+//             passing for as long as that is claimed.
+//   trace-v2: the current version (kFormatVersion), read by TraceV2.*. Besides
+//             the v1 kinds it holds what version 2 added (clone, syscall-entry
+//             and preempt events, ExecEvent.formerTid) and sets
+//             TraceHeader.cpuidFaulting, which trace-v1 leaves false.
+// Each was written by DISABLED_GenerateTrace below as it stood while its
+// version was current; the generator writes only the current version.
 //
 // A change to the format that an older reader could misread (the schema, the
 // chunk layout, the header) must bump kFormatVersion in engine/trace/format.h
-// and be described in docs/trace-format.md. Then generate the new version's
-// trace (it goes to tests/data/trace-v<kFormatVersion>):
+// and be described in docs/trace-format.md. Then extend the generator so the
+// new version's trace holds what the bump added, generate it (it goes to
+// tests/data/trace-v<kFormatVersion>):
 //   unit_trace --gtest_also_run_disabled_tests --gtest_filter='*GenerateTrace'
-// check it in, and add a test reading it. Never regenerate trace-v1 to make
-// this test pass: that would hide exactly the incompatibility it exists to
-// catch. (Once a bump makes this ebb stop reading v1, the v1 test fails with
-// the version error; retire it deliberately, with the format change.)
+// check it in, and add a test reading it. Never regenerate an older version's
+// trace to make its test pass: that would hide exactly the incompatibility it
+// exists to catch. (Once a bump makes this ebb stop reading v1, the v1 test
+// fails with the version error; retire it deliberately, with the format change.)
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -24,6 +33,7 @@ namespace ebb::trace {
 namespace {
 
 const std::string kTraceV1 = std::string(EBB_TEST_DATA_DIR) + "/trace-v1";
+const std::string kTraceV2 = std::string(EBB_TEST_DATA_DIR) + "/trace-v2";
 const std::string kTraceCurrent =
     std::string(EBB_TEST_DATA_DIR) + "/trace-v" + std::to_string(kFormatVersion);
 
@@ -147,12 +157,39 @@ void fill_signal_and_exit(schema::Event::Builder e, bool signal) {
   }
 }
 
-// Writes tests/data/trace-v<kFormatVersion>. Disabled: run by hand only, when
-// the format version changes (see the top).
-TEST(TraceV1, DISABLED_GenerateTrace) {
+// Version 2 kinds. The story of the v2 trace: thread 4242 creates thread 4243,
+// blocks in futex while 4243 runs (and is preempted), then 4243 calls execve
+// and takes over the leader's tid 4242, which then dies of SIGSEGV.
+constexpr uint64_t kPthreadCloneFlags = 0x3d0f00;  // CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|PARENT_SETTID|CHILD_CLEARTID
+
+void fill_clone(schema::Event::Builder e) {
+  e.setTid(4242);
+  auto c = e.initClone();
+  c.setChildTid(4243);
+  c.setFlags(kPthreadCloneFlags);
+  c.setThread(true);
+}
+
+void fill_syscall_entry(schema::Event::Builder e) {
+  e.setTid(4242);
+  e.initSyscallEntry().setNumber(202);  // futex
+}
+
+void fill_preempt(schema::Event::Builder e) {
+  e.setTid(4243);
+  set_regs(e.initPreempt().initRegs(), 0x4000);
+}
+
+// Writes tests/data/trace-v<kFormatVersion> (and nothing else). Disabled: run
+// by hand only, when the format version changes (see the top). Version 2
+// layout: [exec, 4 syscalls] [clone, syscall entry, rdtsc, rdtscp, cpuid,
+// preempt] [exec by a non-leader thread, signal, exit] trailer.
+TEST(TraceFormat, DISABLED_GenerateTrace) {
+  ASSERT_NE(kTraceCurrent, kTraceV1) << "trace-v1 is checked in; never regenerate it";
   std::filesystem::remove_all(kTraceCurrent);
   capnp::MallocMessageBuilder header;
   testing::fill_header(header, "/usr/bin/hello");
+  header.getRoot<schema::TraceHeader>().setCpuidFaulting(true);
   auto writer = TraceWriter::create(kTraceCurrent, header);
   ASSERT_TRUE(writer) << writer.error().message;
   auto add = [&](auto fill) {
@@ -162,12 +199,26 @@ TEST(TraceV1, DISABLED_GenerateTrace) {
   };
   add([](auto e) { fill_exec(e); });
   for (int i = 0; i < 4; ++i) add([i](auto e) { fill_syscalls(e, i); });
-  ASSERT_TRUE((*writer)->flush());  // two event chunks
+  ASSERT_TRUE((*writer)->flush());
+  add([](auto e) { fill_clone(e); });
+  add([](auto e) { fill_syscall_entry(e); });
   add([](auto e) { fill_instruction(e, schema::InstructionKind::RDTSC); });
   add([](auto e) { fill_instruction(e, schema::InstructionKind::RDTSCP); });
   add([](auto e) { fill_instruction(e, schema::InstructionKind::CPUID); });
-  add([](auto e) { fill_signal_and_exit(e, true); });
-  add([](auto e) { fill_signal_and_exit(e, false); });
+  add([](auto e) { fill_preempt(e); });
+  ASSERT_TRUE((*writer)->flush());
+  add([](auto e) {
+    fill_exec(e);  // by thread 4243, which now has the leader's tid 4242
+    e.getExec().setFormerTid(4243);
+  });
+  add([](auto e) {
+    fill_signal_and_exit(e, true);
+    e.setTid(4242);
+  });
+  add([](auto e) {
+    fill_signal_and_exit(e, false);
+    e.setTid(4242);
+  });
   ASSERT_TRUE((*writer)->finish("killed by SIGSEGV"));
 }
 
@@ -307,6 +358,127 @@ TEST(TraceV1, LayoutMatchesTheDocs) {
   EXPECT_EQ(get_u32(trailer + 4), kChunkFlagTrailer);
   EXPECT_EQ(get_u64(trailer + 8), 10u);
   EXPECT_EQ(offsets[2] + kChunkHeaderSize + get_u32(trailer + 24), events.size());
+}
+
+// Advances `reader` to the next event and checks its number and tid.
+void next_event(TraceReader& reader, uint64_t number, int32_t tid) {
+  Result<bool> more = reader.next();
+  ASSERT_TRUE(more) << more.error().message;
+  ASSERT_TRUE(*more) << "the trace ends before event " << number;
+  EXPECT_EQ(reader.event_number(), number);
+  EXPECT_EQ(reader.event().getTid(), tid) << "event " << number;
+}
+
+TEST(TraceV2, ReadsExactContents) {
+  auto opened = TraceReader::open(kTraceV2);
+  ASSERT_TRUE(opened) << opened.error().message;
+  TraceReader& reader = **opened;
+  EXPECT_EQ(reader.format_version(), 2u);
+  expect_header(reader.header());
+  EXPECT_TRUE(reader.header().getCpuidFaulting());
+
+  // Chunk 1: the first exec (by the leader itself) and four syscalls.
+  ASSERT_NO_FATAL_FAILURE(next_event(reader, 0, 4242));
+  ASSERT_NO_FATAL_FAILURE(expect_exec(reader.event()));
+  EXPECT_EQ(reader.event().getExec().getFormerTid(), 0);
+  ASSERT_NO_FATAL_FAILURE(expect_syscalls(reader));
+  EXPECT_EQ(reader.event_number(), 4u);
+
+  // Chunk 2: clone, syscall entry, the three instructions, preempt.
+  ASSERT_NO_FATAL_FAILURE(next_event(reader, 5, 4242));
+  ASSERT_TRUE(reader.event().isClone());
+  auto clone = reader.event().getClone();
+  EXPECT_EQ(clone.getChildTid(), 4243);
+  EXPECT_EQ(clone.getFlags(), 0x3d0f00u);
+  EXPECT_TRUE(clone.getThread());
+
+  ASSERT_NO_FATAL_FAILURE(next_event(reader, 6, 4242));
+  ASSERT_TRUE(reader.event().isSyscallEntry());
+  EXPECT_EQ(reader.event().getSyscallEntry().getNumber(), 202);
+
+  const schema::InstructionKind kinds[] = {schema::InstructionKind::RDTSC, schema::InstructionKind::RDTSCP,
+                                           schema::InstructionKind::CPUID};
+  for (unsigned k = 0; k < 3; ++k) {
+    ASSERT_NO_FATAL_FAILURE(next_event(reader, 7 + k, 4243));
+    ASSERT_TRUE(reader.event().isInstruction()) << k;
+    auto in = reader.event().getInstruction();
+    EXPECT_EQ(in.getKind(), kinds[k]);
+    EXPECT_EQ(in.getRip(), 0x401010u + k);
+    EXPECT_EQ(in.getInEax(), k == 2 ? 1u : 0u);
+    EXPECT_EQ(in.getInEcx(), 0u);
+    EXPECT_EQ(in.getRax(), 0x1234u + k);
+    EXPECT_EQ(in.getRbx(), k == 2 ? 0x00100800u : 0u);
+    EXPECT_EQ(in.getRcx(), k == 2 ? 0x7ffafbffu : 0u);
+    EXPECT_EQ(in.getRdx(), 0x5678u);
+  }
+
+  ASSERT_NO_FATAL_FAILURE(next_event(reader, 10, 4243));
+  ASSERT_TRUE(reader.event().isPreempt());
+  EXPECT_TRUE(regs_are(reader.event().getPreempt().getRegs(), 0x4000));
+
+  // Chunk 3: exec by thread 4243 (now 4242), then the fatal signal.
+  ASSERT_NO_FATAL_FAILURE(next_event(reader, 11, 4242));
+  ASSERT_NO_FATAL_FAILURE(expect_exec(reader.event()));
+  EXPECT_EQ(reader.event().getExec().getFormerTid(), 4243);
+
+  ASSERT_NO_FATAL_FAILURE(next_event(reader, 12, 4242));
+  ASSERT_TRUE(reader.event().isSignal());
+  auto sig = reader.event().getSignal();
+  EXPECT_EQ(sig.getSigno(), 11);
+  EXPECT_TRUE(data_is(sig.getSiginfo(), 128, 0x40));
+  EXPECT_TRUE(regs_are(sig.getRegs(), 0x3000));
+  EXPECT_TRUE(sig.getSynchronous());
+  EXPECT_EQ(sig.getDisposition(), 2);
+
+  ASSERT_NO_FATAL_FAILURE(next_event(reader, 13, 4242));
+  ASSERT_TRUE(reader.event().isExit());
+  auto exit = reader.event().getExit();
+  EXPECT_FALSE(exit.getExited());
+  EXPECT_EQ(exit.getStatus(), 11);
+  EXPECT_TRUE(exit.getCoreDumped());
+
+  Result<bool> more = reader.next();
+  ASSERT_TRUE(more) << more.error().message;
+  EXPECT_FALSE(*more);
+  EXPECT_TRUE(reader.complete());
+  EXPECT_EQ(reader.end_note(), "killed by SIGSEGV");
+}
+
+TEST(TraceV2, LayoutMatchesTheDocs) {
+  const std::vector<uint8_t> header = testing::read_bytes(kTraceV2 + "/header");
+  const std::vector<uint8_t> events = testing::read_bytes(kTraceV2 + "/events");
+  ASSERT_GE(header.size(), kPreambleSize);
+  EXPECT_EQ(std::string(header.begin(), header.begin() + 8), "EBBTRACE");
+  EXPECT_EQ(get_u32(header.data() + 8), 2u);
+  ASSERT_GE(events.size(), kPreambleSize);
+  EXPECT_EQ(std::string(events.begin(), events.begin() + 8), "EBBEVENT");
+  EXPECT_EQ(get_u32(events.data() + 8), 2u);
+  const std::vector<size_t> offsets = testing::chunk_offsets(events);
+  ASSERT_EQ(offsets.size(), 4u);  // 5 events, 6 events, 3 events, trailer
+  const uint32_t counts[] = {5, 6, 3};
+  const uint64_t firsts[] = {0, 5, 11};
+  for (size_t c = 0; c < 3; ++c) {
+    const uint8_t* chunk = events.data() + offsets[c];
+    EXPECT_EQ(std::string(chunk, chunk + 4), "EBC1") << c;
+    EXPECT_EQ(get_u32(chunk + 4), 0u) << c;  // no flags
+    EXPECT_EQ(get_u64(chunk + 8), firsts[c]) << c;
+    EXPECT_EQ(get_u32(chunk + 16), counts[c]) << c;
+  }
+  const uint8_t* trailer = events.data() + offsets[3];
+  EXPECT_EQ(get_u32(trailer + 4), kChunkFlagTrailer);
+  EXPECT_EQ(get_u64(trailer + 8), 14u);
+  EXPECT_EQ(offsets[3] + kChunkHeaderSize + get_u32(trailer + 24), events.size());
+}
+
+// format_version() reports the version the trace was written in, not the one
+// this ebb writes.
+TEST(TraceFormat, ReportsTheVersionItWasWrittenIn) {
+  auto v1 = TraceReader::open(kTraceV1);
+  ASSERT_TRUE(v1) << v1.error().message;
+  EXPECT_EQ((*v1)->format_version(), 1u);
+  auto v2 = TraceReader::open(kTraceV2);
+  ASSERT_TRUE(v2) << v2.error().message;
+  EXPECT_EQ((*v2)->format_version(), 2u);
 }
 
 }  // namespace
