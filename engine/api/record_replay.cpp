@@ -55,6 +55,8 @@ Result<std::string> resolve_program(const std::string& prog) {
   return make_error(ErrorKind::kBadInput, "cannot run '" + prog + "': " + std::strerror(err));
 }
 
+}  // namespace
+
 // ebb-stub is installed next to the ebb executable.
 Result<std::string> find_stub() {
   char self[PATH_MAX];
@@ -68,7 +70,6 @@ Result<std::string> find_stub() {
   return make_error(ErrorKind::kBadInput, "cannot find " + path + " (it is built and installed with ebb)");
 }
 
-}  // namespace
 
 Result<RecordResult> record(const RecordRequest& request) {
   if (request.argv.empty()) return make_error(ErrorKind::kBadInput, "no program to record");

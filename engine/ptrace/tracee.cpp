@@ -115,6 +115,11 @@ Result<Stop> Tracee::wait() {
   return decode_wait_status(status);
 }
 
+Status Tracee::resume_step(int sig) {
+  if (::ptrace(PTRACE_SINGLESTEP, pid_, 0, sig) < 0) return ptrace_error("PTRACE_SINGLESTEP", pid_);
+  return ok_status();
+}
+
 Status Tracee::resume_cont(int sig) {
   if (::ptrace(PTRACE_CONT, pid_, 0, sig) < 0) return ptrace_error("PTRACE_CONT", pid_);
   return ok_status();

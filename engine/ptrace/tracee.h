@@ -60,6 +60,8 @@ class Tracee {
   pid_t pid() const { return pid_; }
 
   Status set_options(long options);
+  // Runs one instruction (PTRACE_SINGLESTEP), delivering `sig`.
+  Status resume_step(int sig = 0);
   // Resumes without syscall stops (PTRACE_CONT).
   Status resume_cont(int sig = 0);
   // Resumes to the next syscall stop or signal (PTRACE_SYSCALL), delivering

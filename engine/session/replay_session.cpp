@@ -66,6 +66,11 @@ Result<ptrace::Stop> Replayer::wait_for(ReplayTask& task, int expected_sig) {
       EBB_TRY(task.t.resume_syscall(0));
       continue;
     }
+    if (debug_ && stop->kind == ptrace::StopKind::kSignal && stop->sig == SIGTRAP) {
+      auto handled = on_debug_trap(task, *stop);
+      if (!handled) return handled.error();
+      if (*handled) continue;
+    }
     // A signal ebb sent can merge with a real one of the same number already
     // pending (SIGCHLD from a child that really exited): take either.
     if (stop->kind == ptrace::StopKind::kSignal && stop->sig != expected_sig && is_foreign_signal(task, stop->sig)) {
@@ -77,8 +82,12 @@ Result<ptrace::Stop> Replayer::wait_for(ReplayTask& task, int expected_sig) {
 }
 
 Result<ptrace::Stop> Replayer::resume_and_wait(ReplayTask& task, int expected_sig) {
-  EBB_TRY(task.t.resume_syscall(task.pending_sig));
-  task.pending_sig = 0;
+  if (debug_) {
+    EBB_TRY(resume_for_debugger(task));
+  } else {
+    EBB_TRY(task.t.resume_syscall(task.pending_sig));
+    task.pending_sig = 0;
+  }
   return wait_for(task, expected_sig);
 }
 
@@ -221,6 +230,7 @@ Status Replayer::finish_syscall(ReplayTask& task, schema::SyscallEvent::Reader e
   EBB_TRY(check_.registers_after(*regs, want, args_rewritten, ev));
   EBB_TRY(task.t.set_regs(want));
   if (ev.getEchoFd() != 0) EBB_TRY(echo_output(task, ev));
+  if (task.stepping) debug_stop(task, DebugStopKind::kStep);  // the step was this syscall
   return ok_status();
 }
 
@@ -294,6 +304,7 @@ Status Replayer::on_signal(ReplayTask& task, schema::SignalEvent::Reader ev) {
   std::memcpy(&info, raw.begin(), sizeof info);
   EBB_TRY(task.t.set_siginfo(info));
   task.pending_sig = sig;
+  if (debugged(task)) debug_stop(task, DebugStopKind::kSignal, sig);
   return ok_status();
 }
 
@@ -309,7 +320,9 @@ Status Replayer::on_instruction(ReplayTask& task, schema::InstructionEvent::Read
   if (*insn == arch::TrappedInsn::kCpuid) regs->rbx = ev.getRbx();
   if (*insn != arch::TrappedInsn::kRdtsc) regs->rcx = ev.getRcx();
   regs->rip += arch::trapped_insn_length(*insn);
-  return task.t.set_regs(*regs);
+  EBB_TRY(task.t.set_regs(*regs));
+  if (task.stepping) debug_stop(task, DebugStopKind::kStep);
+  return ok_status();
 }
 
 // As in the recording, exit(2) completes (its tid word cleared) before
@@ -367,6 +380,13 @@ Result<ProgramOutcome> Replayer::run() {
     if (!more) return more.error();
     if (!*more) break;
     EBB_TRY(dispatch(r_.event()));
+    if (debug_ && debug_->interrupted()) {
+      for (auto& [tid, t] : tasks_) {
+        if (!debugged(*t)) continue;
+        debug_stop(*t, DebugStopKind::kInterrupted);
+        break;
+      }
+    }
   }
   if (r_.complete() && r_.end_note().empty() && root_outcome_) return *root_outcome_;
   return check_.end_of_trace();

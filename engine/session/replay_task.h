@@ -35,7 +35,35 @@ struct ReplayTask {
   bool exiting = false;      // resumed into exit/exit_group
   std::optional<ptrace::Stop> exited_stop;  // its death, when already collected
   ReplayTask* vfork_parent = nullptr;       // while a vfork child shares its parent's memory
+  bool stepping = false;                    // the debugger asked for one instruction
   uint64_t leaked_scratch = 0;              // a page a vfork child's exec left in this task's memory
+};
+
+// A debugger's view of the replay (see debug_session.h). The replay calls
+// it where it must stop; everything else runs as on autopilot.
+enum class DebugStopKind { kInitial, kBreakpoint, kStep, kSignal, kExited, kKilled, kInterrupted };
+
+struct DebugStop {
+  DebugStopKind kind;
+  pid_t tid = 0;  // recorded tid
+  int signal = 0;
+  int exit_code = 0;
+};
+
+class DebugHook {
+ public:
+  virtual ~DebugHook() = default;
+  // Whether the recorded process `tgid` is the one being debugged.
+  virtual bool watches(pid_t tgid) = 0;
+  // The replay stopped for the debugger (all tasks are in ptrace-stops).
+  // Returns the recorded tid to single-step next, or 0 to continue.
+  virtual pid_t stopped(const DebugStop& stop) = 0;
+  // Breakpoints are int3 bytes the debug session wrote; it can take one out
+  // while the replay steps over it, and put it back.
+  virtual bool inserted_at(uint64_t addr) = 0;
+  virtual Status lift(ReplayTask& task, uint64_t addr) = 0;
+  virtual Status relay(ReplayTask& task, uint64_t addr) = 0;
+  virtual bool interrupted() = 0;
 };
 
 struct ShadowFd {
@@ -49,6 +77,10 @@ class Replayer {
       : r_(r), check_(r), stub_path_(std::move(stub_path)), cpuid_faulting_(cpuid_faulting) {}
   ~Replayer();
   Result<ProgramOutcome> run();
+  void set_debug_hook(DebugHook* hook) { debug_ = hook; }
+  // For a debug session: the replay's task for a recorded tid, and all tasks.
+  ReplayTask* find_task(pid_t tid) { return task(tid); }
+  const std::map<pid_t, std::unique_ptr<ReplayTask>>& tasks() const { return tasks_; }
 
  private:
   Status dispatch(schema::Event::Reader ev);
@@ -84,6 +116,12 @@ class Replayer {
   void shadows_after_exec(pid_t tgid);
   Result<ptrace::Stop> wait_for(ReplayTask& task, int expected_sig = 0);
   bool is_foreign_signal(ReplayTask& task, int sig);
+  // Debugging (replay_debug.cpp): stops and single steps for a DebugHook.
+  bool debugged(const ReplayTask& task) const { return debug_ && debug_->watches(task.tgid); }
+  void debug_stop(ReplayTask& task, DebugStopKind kind, int signal = 0, int exit_code = 0);
+  Status resume_for_debugger(ReplayTask& task);
+  Result<bool> on_debug_trap(ReplayTask& task, const ptrace::Stop& stop);
+  ReplayTask* task_for_step(pid_t tid);
 
   trace::TraceReader& r_;
   ReplayChecks check_;
@@ -94,6 +132,7 @@ class Replayer {
   std::map<pid_t, std::map<int64_t, ShadowFd>> shadows_; // by recorded process: recorded fd -> shadow
   pid_t root_ = 0;
   std::optional<ProgramOutcome> root_outcome_;
+  DebugHook* debug_ = nullptr;
 };
 
 }  // namespace ebb::session

@@ -186,6 +186,7 @@ Status Replayer::on_exec(pid_t tid, schema::ExecEvent::Reader ev) {
   shadows_after_exec(t->tgid);
   EBB_TRY(rebuild_address_space(t->t, insn, image));
   t->t.reopen_memory();
+  if (debugged(*t)) debug_stop(*t, DebugStopKind::kInitial);
   return ok_status();
 }
 
@@ -238,7 +239,10 @@ Status Replayer::on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev) {
   // A vfork child shares the parent's memory (and may write it) until it
   // execs or exits; the parent stays blocked in the kernel until then.
   if (vfork) child->vfork_parent = &parent;
+  ReplayTask& adopted = *child;
   tasks_[rec_child] = std::move(child);
+  // A debugger asked for a process that starts here (ebb replay -f PID).
+  if (!thread && debugged(adopted)) debug_stop(adopted, DebugStopKind::kInitial);
   return ok_status();
 }
 
@@ -306,6 +310,11 @@ Status Replayer::on_exit(pid_t tid, schema::ExitEvent::Reader ev) {
   if (!stop) return stop.error();
   EBB_TRY(check_.exit(*stop, ev));
   if (tid == root_) root_outcome_ = ProgramOutcome{ev.getExited(), ev.getStatus(), ev.getCoreDumped()};
+  bool report = leader && debugged(*t);
+  ReplayTask& gone = *t;
+  if (report)
+    debug_stop(gone, ev.getExited() ? DebugStopKind::kExited : DebugStopKind::kKilled,
+               ev.getExited() ? 0 : ev.getStatus(), ev.getExited() ? ev.getStatus() : 0);
   tasks_.erase(tid);
   return ok_status();
 }

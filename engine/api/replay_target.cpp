@@ -1,0 +1,107 @@
+// ReplayTarget over a session::DebugSession.
+#include "engine/api/replay_target.h"
+#include "engine/api/ebb_api.h"
+
+#include <limits.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "engine/arch/regs.h"
+#include "engine/session/debug_session.h"
+#include "engine/trace/trace_dir.h"
+
+namespace ebb::api {
+
+Result<std::string> find_stub();  // record_replay.cpp
+
+namespace {
+
+StopReason reason_of(session::DebugStopKind kind) {
+  switch (kind) {
+    case session::DebugStopKind::kInitial: return StopReason::kInitial;
+    case session::DebugStopKind::kBreakpoint: return StopReason::kBreakpoint;
+    case session::DebugStopKind::kStep: return StopReason::kStep;
+    case session::DebugStopKind::kSignal: return StopReason::kSignal;
+    case session::DebugStopKind::kExited: return StopReason::kExited;
+    case session::DebugStopKind::kKilled: return StopReason::kKilled;
+    case session::DebugStopKind::kInterrupted: return StopReason::kInterrupted;
+  }
+  return StopReason::kInterrupted;
+}
+
+class SessionTarget : public ReplayTarget {
+ public:
+  explicit SessionTarget(std::unique_ptr<session::DebugSession> s) : s_(std::move(s)) {}
+
+  Result<StopInfo> start() override { return convert(s_->start()); }
+
+  std::vector<ThreadRef> threads() override {
+    std::vector<ThreadRef> out;
+    for (pid_t tid : s_->threads()) out.push_back({s_->debugged_pid(), tid});
+    return out;
+  }
+
+  ThreadRef current_thread() override { return current_; }
+
+  Result<RegisterSet> registers(ThreadRef thread) override {
+    auto gp = s_->regs(thread.tid);
+    if (!gp) return gp.error();
+    auto fp = s_->fpregs(thread.tid);
+    if (!fp) return fp.error();
+    RegisterSet out;
+    out.gp = arch::to_array(*gp);
+    static_assert(sizeof(user_fpregs_struct) == 512);
+    std::memcpy(out.fxsave.data(), &*fp, 512);
+    return out;
+  }
+
+  Result<std::vector<uint8_t>> read_memory(ThreadRef thread, uint64_t addr, size_t len) override {
+    return s_->read_memory(thread.tid, addr, len);
+  }
+  Status insert_breakpoint(uint64_t addr) override { return s_->insert_breakpoint(addr); }
+  Status remove_breakpoint(uint64_t addr) override { return s_->remove_breakpoint(addr); }
+
+  Result<StopInfo> resume(const ResumeAction& action, const std::function<bool()>& interrupted) override {
+    pid_t step = action.kind == ResumeKind::kStep ? (action.thread.tid ? action.thread.tid : current_.tid) : 0;
+    return convert(s_->resume(step, interrupted));
+  }
+
+  std::string exe_path() override { return s_->exe_path(); }
+  Result<std::vector<uint8_t>> auxv() override { return s_->auxv(); }
+
+ private:
+  Result<StopInfo> convert(Result<session::DebugStop> stop) {
+    if (!stop) return stop.error();
+    StopInfo out{reason_of(stop->kind), {s_->debugged_pid(), stop->tid}, stop->signal, stop->exit_code};
+    if (out.thread.tid == 0) out.thread.tid = s_->debugged_pid();
+    current_ = out.thread;
+    return out;
+  }
+
+  std::unique_ptr<session::DebugSession> s_;
+  ThreadRef current_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ReplayTarget>> ReplayTarget::open(const ReplayTargetOptions& options) {
+  auto dir = trace::resolve_trace_dir(options.trace);
+  if (!dir) return dir.error();
+  auto stub = find_stub();
+  if (!stub) return stub.error();
+  if (options.pid) {
+    auto procs = processes(*dir);
+    if (!procs) return procs.error();
+    bool found = false;
+    for (const auto& p : *procs) found |= p.pid == options.pid;
+    if (!found)
+      return make_error(ErrorKind::kBadInput,
+                        "process " + std::to_string(options.pid) + " is not in the recording (see ebb ps)");
+  }
+  auto s = session::DebugSession::open(*dir, *stub, options.pid);
+  if (!s) return s.error();
+  return std::unique_ptr<ReplayTarget>(new SessionTarget(std::move(*s)));
+}
+
+}  // namespace ebb::api

@@ -1,0 +1,90 @@
+// ReplayTarget: a replay a debugger drives. The engine owns execution: the
+// replay only ever moves forward through the recorded events, and every
+// thread runs exactly as it did when recorded; the debugger chooses where to
+// stop (breakpoints, single steps) and looks at registers and memory.
+// Value types only: front ends (gdbstub/target) never see engine objects.
+//
+// Threading: all calls must come from the thread that called open() (ptrace
+// requires it). Reverse execution (issue 6) and writes to registers or
+// memory (diversions) are not supported yet: they return kUnsupported.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/base/result.h"
+
+namespace ebb::api {
+
+struct ThreadRef {
+  int pid = 0;  // recorded process id
+  int tid = 0;  // recorded thread id
+  bool operator==(const ThreadRef&) const = default;
+};
+
+enum class StopReason {
+  kInitial,      // at the selected process's first instruction after exec
+  kBreakpoint,   // a software breakpoint; the pc is the breakpoint's address
+  kStep,         // a single step finished
+  kSignal,       // a recorded signal is about to be delivered (`signal`)
+  kExited,       // the selected process exited (`exit_code`) or the recording ended
+  kKilled,       // the selected process was killed by `signal`
+  kInterrupted,  // the debugger interrupted the run
+};
+
+struct StopInfo {
+  StopReason reason = StopReason::kInitial;
+  ThreadRef thread;
+  int signal = 0;
+  int exit_code = 0;
+};
+
+// General registers in struct user_regs_struct order (rax is index 10, rip
+// 16, see engine/arch/regs.h) and the FXSAVE area (x87, SSE, mxcsr).
+struct RegisterSet {
+  std::array<uint64_t, 27> gp{};
+  std::array<uint8_t, 512> fxsave{};
+};
+
+enum class ResumeKind { kContinue, kStep };
+
+struct ResumeAction {
+  ResumeKind kind = ResumeKind::kContinue;
+  ThreadRef thread;  // the thread to step (kStep)
+};
+
+struct ReplayTargetOptions {
+  std::string trace;  // "" = latest
+  int pid = 0;        // the process to debug; 0 = the first one recorded
+};
+
+class ReplayTarget {
+ public:
+  static Result<std::unique_ptr<ReplayTarget>> open(const ReplayTargetOptions& options);
+  virtual ~ReplayTarget() = default;
+
+  // Replays up to the selected process's first exec and stops there.
+  virtual Result<StopInfo> start() = 0;
+  // Threads of the selected process that exist at this point of the replay.
+  virtual std::vector<ThreadRef> threads() = 0;
+  // The thread of the last stop.
+  virtual ThreadRef current_thread() = 0;
+  virtual Result<RegisterSet> registers(ThreadRef thread) = 0;
+  // The program's own bytes: breakpoints ebb inserted are not visible.
+  virtual Result<std::vector<uint8_t>> read_memory(ThreadRef thread, uint64_t addr, size_t len) = 0;
+  virtual Status insert_breakpoint(uint64_t addr) = 0;
+  virtual Status remove_breakpoint(uint64_t addr) = 0;
+  // Runs forward until a breakpoint, the end of a step, a recorded signal of
+  // the selected process, its end, or `interrupted()` returning true (polled
+  // at least every 50 ms).
+  virtual Result<StopInfo> resume(const ResumeAction& action, const std::function<bool()>& interrupted) = 0;
+  // The recorded program's path (as exec'd) and its auxiliary vector.
+  virtual std::string exe_path() = 0;
+  virtual Result<std::vector<uint8_t>> auxv() = 0;
+};
+
+}  // namespace ebb::api

@@ -1,0 +1,201 @@
+#include "engine/session/debug_session.h"
+
+#include <sys/mman.h>
+
+#include <cstring>
+
+#include "engine/session/cpu_pin.h"
+
+namespace ebb::session {
+
+namespace {
+constexpr size_t kEngineStack = 16 << 20;
+constexpr uint8_t kInt3 = 0xcc;
+}  // namespace
+
+Result<std::unique_ptr<DebugSession>> DebugSession::open(const std::string& trace_dir, const std::string& stub_path,
+                                                         pid_t pid) {
+  auto reader = trace::TraceReader::open(trace_dir);
+  if (!reader) return reader.error();
+  auto header = (*reader)->header();
+  if (!header.getCpuidFaulting()) {
+    auto cpu = pin_to_one_cpu(header.getCpu().getBoundCpu());
+    if (!cpu) return cpu.error();
+  } else {
+    auto cpu = pin_to_one_cpu();
+    if (!cpu) return cpu.error();
+  }
+  std::unique_ptr<DebugSession> s(new DebugSession());
+  s->exe_path_ = header.getExePath();
+  s->pid_ = pid;
+  s->replayer_ = std::make_unique<Replayer>(**reader, stub_path, header.getCpuidFaulting());
+  s->reader_ = std::move(*reader);
+  s->replayer_->set_debug_hook(s.get());
+  return s;
+}
+
+DebugSession::~DebugSession() {
+  replayer_.reset();  // kills the tracees
+  if (stack_) munmap(stack_, stack_size_);
+}
+
+void DebugSession::engine_entry(unsigned hi, unsigned lo) {
+  auto* self = reinterpret_cast<DebugSession*>((static_cast<uintptr_t>(hi) << 32) | lo);
+  self->run_engine();
+}
+
+void DebugSession::run_engine() {
+  auto out = replayer_->run();
+  finished_ = true;
+  if (!out) {
+    engine_error_ = out.error();
+  } else {
+    last_stop_ = DebugStop{out->exited ? DebugStopKind::kExited : DebugStopKind::kKilled, pid_,
+                           out->exited ? 0 : out->status, out->exited ? out->status : 0};
+  }
+  swapcontext(&engine_, &caller_);  // never resumed
+}
+
+Result<DebugStop> DebugSession::switch_to_engine() {
+  if (finished_) {
+    if (engine_error_) return *engine_error_;
+    return last_stop_;
+  }
+  swapcontext(&caller_, &engine_);
+  if (finished_ && engine_error_) return *engine_error_;
+  return last_stop_;
+}
+
+Result<DebugStop> DebugSession::start() {
+  if (started_) return make_error(ErrorKind::kBadInput, "the replay has already started");
+  started_ = true;
+  stack_size_ = kEngineStack;
+  stack_ = mmap(nullptr, stack_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack_ == MAP_FAILED) {
+    stack_ = nullptr;
+    return os_error("mmap for the replay engine's stack");
+  }
+  getcontext(&engine_);
+  engine_.uc_stack.ss_sp = stack_;
+  engine_.uc_stack.ss_size = stack_size_;
+  engine_.uc_link = nullptr;
+  auto self = reinterpret_cast<uintptr_t>(this);
+  makecontext(&engine_, reinterpret_cast<void (*)()>(engine_entry), 2, static_cast<unsigned>(self >> 32),
+              static_cast<unsigned>(self & 0xffffffffu));
+  return switch_to_engine();
+}
+
+Result<DebugStop> DebugSession::resume(pid_t step_tid, std::function<bool()> interrupted) {
+  if (!started_) return make_error(ErrorKind::kBadInput, "the replay has not started");
+  next_step_ = step_tid;
+  interrupted_ = std::move(interrupted);
+  auto out = switch_to_engine();
+  interrupted_ = nullptr;
+  return out;
+}
+
+bool DebugSession::watches(pid_t tgid) {
+  if (pid_ == 0) pid_ = tgid;  // the first process the replay creates
+  return tgid == pid_;
+}
+
+pid_t DebugSession::stopped(const DebugStop& stop) {
+  last_stop_ = stop;
+  if (stop.kind == DebugStopKind::kInitial && !initial_sp_) {
+    auto r = regs(stop.tid);
+    if (r) initial_sp_ = r->rsp;
+  }
+  swapcontext(&engine_, &caller_);
+  return next_step_;
+}
+
+ReplayTask* DebugSession::any_task() {
+  for (auto& [tid, t] : replayer_->tasks())
+    if (t->tgid == pid_) return t.get();
+  return nullptr;
+}
+
+std::vector<pid_t> DebugSession::threads() {
+  std::vector<pid_t> out;
+  for (auto& [tid, t] : replayer_->tasks())
+    if (t->tgid == pid_) out.push_back(tid);
+  return out;
+}
+
+Result<user_regs_struct> DebugSession::regs(pid_t tid) {
+  ReplayTask* t = replayer_->find_task(tid);
+  if (!t) return make_error(ErrorKind::kBadInput, "no thread " + std::to_string(tid) + " at this point");
+  return t->t.regs();
+}
+
+Result<user_fpregs_struct> DebugSession::fpregs(pid_t tid) {
+  ReplayTask* t = replayer_->find_task(tid);
+  if (!t) return make_error(ErrorKind::kBadInput, "no thread " + std::to_string(tid) + " at this point");
+  return t->t.fpregs();
+}
+
+Result<std::vector<uint8_t>> DebugSession::read_memory(pid_t tid, uint64_t addr, size_t len) {
+  ReplayTask* t = tid ? replayer_->find_task(tid) : any_task();
+  if (!t) t = any_task();
+  if (!t) return make_error(ErrorKind::kBadInput, "the process has no threads at this point");
+  std::vector<uint8_t> out(len);
+  EBB_TRY(t->t.read(RemoteAddr(addr), out.data(), len));
+  for (auto& [bp, orig] : breakpoints_)  // show the program's bytes, not ours
+    if (bp >= addr && bp < addr + len) out[bp - addr] = orig;
+  return out;
+}
+
+Status DebugSession::insert_breakpoint(uint64_t addr) {
+  if (breakpoints_.count(addr)) return ok_status();
+  ReplayTask* t = any_task();
+  if (!t) return make_error(ErrorKind::kBadInput, "the process has no threads at this point");
+  uint8_t orig = 0;
+  EBB_TRY(t->t.read(RemoteAddr(addr), &orig, 1));
+  EBB_TRY(t->t.write(RemoteAddr(addr), &kInt3, 1));
+  breakpoints_[addr] = orig;
+  return ok_status();
+}
+
+Status DebugSession::remove_breakpoint(uint64_t addr) {
+  auto it = breakpoints_.find(addr);
+  if (it == breakpoints_.end()) return ok_status();
+  ReplayTask* t = any_task();
+  if (t) EBB_TRY(t->t.write(RemoteAddr(addr), &it->second, 1));
+  breakpoints_.erase(it);
+  return ok_status();
+}
+
+Status DebugSession::lift(ReplayTask& task, uint64_t addr) {
+  auto it = breakpoints_.find(addr);
+  if (it == breakpoints_.end()) return ok_status();
+  return task.t.write(RemoteAddr(addr), &it->second, 1);
+}
+
+Status DebugSession::relay(ReplayTask& task, uint64_t addr) {
+  if (!breakpoints_.count(addr)) return ok_status();
+  return task.t.write(RemoteAddr(addr), &kInt3, 1);
+}
+
+// The auxiliary vector sits on the initial stack, after argc, argv[] and
+// envp[] (each NULL-terminated): found from the stack pointer at the
+// initial stop, read from the replayed memory.
+Result<std::vector<uint8_t>> DebugSession::auxv() {
+  if (!initial_sp_) return make_error(ErrorKind::kBadInput, "the replay has not reached the program's start");
+  ReplayTask* t = any_task();
+  if (!t) return make_error(ErrorKind::kBadInput, "the process has no threads at this point");
+  uint64_t at = initial_sp_;
+  uint64_t argc = 0;
+  EBB_TRY(t->t.read(RemoteAddr(at), &argc, 8));
+  at += 8 * (argc + 2);  // argc, argv[argc], NULL
+  for (uint64_t p = 1; p != 0; at += 8) EBB_TRY(t->t.read(RemoteAddr(at), &p, 8));  // envp up to NULL
+  std::vector<uint8_t> out;
+  for (int i = 0; i < 512; ++i, at += 16) {
+    uint64_t pair[2];
+    EBB_TRY(t->t.read(RemoteAddr(at), pair, sizeof pair));
+    out.insert(out.end(), reinterpret_cast<uint8_t*>(pair), reinterpret_cast<uint8_t*>(pair) + sizeof pair);
+    if (pair[0] == 0) return out;  // AT_NULL
+  }
+  return make_error(ErrorKind::kTraceCorrupt, "the auxiliary vector has no end");
+}
+
+}  // namespace ebb::session

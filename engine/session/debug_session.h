@@ -1,0 +1,74 @@
+// A replay driven by a debugger. The replay engine runs in a context of its
+// own (ucontext, same OS thread: ptrace requires it) and switches back to the
+// caller whenever it stops for the debugger; resume() switches into it
+// again. So the engine's code stays straight-line, and the debugger's
+// requests are served while every tracee sits in a ptrace-stop.
+#pragma once
+
+#include <sys/user.h>
+#include <ucontext.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/base/result.h"
+#include "engine/session/replay_task.h"
+
+namespace ebb::session {
+
+class DebugSession : public DebugHook {
+ public:
+  // `pid`: the recorded process to debug (0: the first one).
+  static Result<std::unique_ptr<DebugSession>> open(const std::string& trace_dir, const std::string& stub_path,
+                                                    pid_t pid);
+  ~DebugSession() override;
+
+  Result<DebugStop> start();
+  // `step_tid`: the recorded thread to single-step (0: continue).
+  Result<DebugStop> resume(pid_t step_tid, std::function<bool()> interrupted);
+
+  pid_t debugged_pid() const { return pid_; }
+  std::vector<pid_t> threads();
+  Result<user_regs_struct> regs(pid_t tid);
+  Result<user_fpregs_struct> fpregs(pid_t tid);
+  Result<std::vector<uint8_t>> read_memory(pid_t tid, uint64_t addr, size_t len);
+  Status insert_breakpoint(uint64_t addr);
+  Status remove_breakpoint(uint64_t addr);
+  std::string exe_path() const { return exe_path_; }
+  Result<std::vector<uint8_t>> auxv();
+
+  // DebugHook
+  bool watches(pid_t tgid) override;
+  pid_t stopped(const DebugStop& stop) override;
+  bool inserted_at(uint64_t addr) override { return breakpoints_.count(addr) != 0; }
+  Status lift(ReplayTask& task, uint64_t addr) override;
+  Status relay(ReplayTask& task, uint64_t addr) override;
+  bool interrupted() override { return interrupted_ && interrupted_(); }
+
+ private:
+  DebugSession() = default;
+  static void engine_entry(unsigned hi, unsigned lo);
+  void run_engine();
+  Result<DebugStop> switch_to_engine();
+  ReplayTask* any_task();
+
+  std::unique_ptr<trace::TraceReader> reader_;
+  std::unique_ptr<Replayer> replayer_;
+  pid_t pid_ = 0;
+  std::string exe_path_;
+  std::map<uint64_t, uint8_t> breakpoints_;  // address -> the program's byte
+  ucontext_t caller_{}, engine_{};
+  void* stack_ = nullptr;
+  size_t stack_size_ = 0;
+  bool started_ = false, finished_ = false;
+  DebugStop last_stop_{DebugStopKind::kInitial};
+  std::optional<Error> engine_error_;
+  pid_t next_step_ = 0;
+  uint64_t initial_sp_ = 0;  // at the initial stop: argc, argv, envp, auxv above it
+  std::function<bool()> interrupted_;
+};
+
+}  // namespace ebb::session

@@ -1,0 +1,81 @@
+// The replay's side of debugging: stopping for a DebugHook, single steps,
+// and the traps of the breakpoints the debug session inserted.
+#include <signal.h>
+
+#include "engine/session/replay_task.h"
+
+namespace ebb::session {
+
+namespace {
+constexpr int kTrapTrace = 2;  // TRAP_TRACE: a single step finished
+}  // namespace
+
+void Replayer::debug_stop(ReplayTask& task, DebugStopKind kind, int signal, int exit_code) {
+  pid_t rec = 0;
+  for (auto& [tid, t] : tasks_)
+    if (t.get() == &task) rec = tid;
+  for (auto& [tid, t] : tasks_) t->stepping = false;
+  pid_t step = debug_->stopped(DebugStop{kind, rec, signal, exit_code});
+  if (ReplayTask* s = task_for_step(step)) s->stepping = true;
+}
+
+ReplayTask* Replayer::task_for_step(pid_t tid) { return tid ? task(tid) : nullptr; }
+
+// With a debugger attached, a task asked to step runs one instruction; a
+// `syscall` instruction is not stepped (the kernel would run it for real):
+// the task goes to its syscall event, and the step ends when that is done.
+Status Replayer::resume_for_debugger(ReplayTask& task) {
+  int sig = task.pending_sig;
+  task.pending_sig = 0;
+  if (task.stepping) {
+    auto regs = task.t.regs();
+    if (!regs) return regs.error();
+    uint8_t insn[2] = {};
+    bool is_syscall = task.t.read(RemoteAddr(regs->rip), insn, sizeof insn).ok() && insn[0] == 0x0f && insn[1] == 0x05;
+    if (!is_syscall) return task.t.resume_step(sig);
+  }
+  return task.t.resume_syscall(sig);
+}
+
+// A SIGTRAP while a debugger is attached: a breakpoint the session inserted
+// (int3: pc is one past it) or the end of a single step. Returns false for a
+// SIGTRAP that belongs to the recording.
+Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
+  auto info = task.t.siginfo();
+  if (!info) return info.error();
+  auto regs = task.t.regs();
+  if (!regs) return regs.error();
+  if (info->si_code == SI_KERNEL && debug_->inserted_at(regs->rip - 1)) {
+    regs->rip -= 1;
+    EBB_TRY(task.t.set_regs(*regs));
+    uint64_t addr = regs->rip;
+    if (!debugged(task)) {
+      // A forked child inherited the byte: it is not being debugged.
+      EBB_TRY(debug_->lift(task, addr));
+      EBB_TRY(task.t.resume_syscall(task.pending_sig));
+      task.pending_sig = 0;
+      return true;
+    }
+    debug_stop(task, DebugStopKind::kBreakpoint);
+    if (debug_->inserted_at(addr)) {  // still there: step over it
+      EBB_TRY(debug_->lift(task, addr));
+      EBB_TRY(task.t.resume_step(0));
+      auto stop = task.t.wait();
+      if (!stop) return stop.error();
+      EBB_TRY(debug_->relay(task, addr));
+      if (stop->kind != ptrace::StopKind::kSignal || stop->sig != SIGTRAP)
+        return check_.diverged("stepping over a breakpoint at " + std::to_string(addr) + " did not stop");
+      if (task.stepping) debug_stop(task, DebugStopKind::kStep);
+    }
+    EBB_TRY(resume_for_debugger(task));
+    return true;
+  }
+  if (info->si_code == kTrapTrace && task.stepping) {
+    debug_stop(task, DebugStopKind::kStep);
+    EBB_TRY(resume_for_debugger(task));
+    return true;
+  }
+  return false;
+}
+
+}  // namespace ebb::session
