@@ -26,6 +26,7 @@ StopReason reason_of(session::DebugStopKind kind) {
     case session::DebugStopKind::kExited: return StopReason::kExited;
     case session::DebugStopKind::kKilled: return StopReason::kKilled;
     case session::DebugStopKind::kInterrupted: return StopReason::kInterrupted;
+    case session::DebugStopKind::kWatch: return StopReason::kWatch;
   }
   return StopReason::kInterrupted;
 }
@@ -61,6 +62,12 @@ class SessionTarget : public ReplayTarget {
   }
   Status insert_breakpoint(uint64_t addr) override { return s_->insert_breakpoint(addr); }
   Status remove_breakpoint(uint64_t addr) override { return s_->remove_breakpoint(addr); }
+  Status insert_watchpoint(WatchKind kind, uint64_t addr, uint64_t len) override {
+    return s_->insert_watchpoint(static_cast<int>(kind), addr, len);
+  }
+  Status remove_watchpoint(WatchKind kind, uint64_t addr, uint64_t len) override {
+    return s_->remove_watchpoint(static_cast<int>(kind), addr, len);
+  }
 
   Result<StopInfo> resume(const ResumeAction& action, const std::function<bool()>& interrupted) override {
     pid_t step = action.kind == ResumeKind::kStep ? (action.thread.tid ? action.thread.tid : current_.tid) : 0;
@@ -73,7 +80,7 @@ class SessionTarget : public ReplayTarget {
  private:
   Result<StopInfo> convert(Result<session::DebugStop> stop) {
     if (!stop) return stop.error();
-    StopInfo out{reason_of(stop->kind), {s_->debugged_pid(), stop->tid}, stop->signal, stop->exit_code};
+    StopInfo out{reason_of(stop->kind), {s_->debugged_pid(), stop->tid}, stop->signal, stop->exit_code, stop->addr};
     if (out.thread.tid == 0) out.thread.tid = s_->debugged_pid();
     current_ = out.thread;
     return out;

@@ -34,6 +34,7 @@ enum class StopReason {
   kExited,       // the selected process exited (`exit_code`) or the recording ended
   kKilled,       // the selected process was killed by `signal`
   kInterrupted,  // the debugger interrupted the run
+  kWatch,        // a watchpoint at `watch_addr` was hit (after the access)
 };
 
 struct StopInfo {
@@ -41,7 +42,10 @@ struct StopInfo {
   ThreadRef thread;
   int signal = 0;
   int exit_code = 0;
+  uint64_t watch_addr = 0;
 };
+
+enum class WatchKind { kWrite = 1, kRead = 2, kAccess = 3 };
 
 // General registers in struct user_regs_struct order (rax is index 10, rip
 // 16, see engine/arch/regs.h) and the FXSAVE area (x87, SSE, mxcsr).
@@ -78,6 +82,11 @@ class ReplayTarget {
   virtual Result<std::vector<uint8_t>> read_memory(ThreadRef thread, uint64_t addr, size_t len) = 0;
   virtual Status insert_breakpoint(uint64_t addr) = 0;
   virtual Status remove_breakpoint(uint64_t addr) = 0;
+  // Watchpoints in debug registers: at most 4, of 1, 2, 4 or 8 aligned
+  // bytes (kUnsupported otherwise). Writes made by replayed syscalls (a
+  // read(2) into the buffer) hit write and access watchpoints too.
+  virtual Status insert_watchpoint(WatchKind kind, uint64_t addr, uint64_t len) = 0;
+  virtual Status remove_watchpoint(WatchKind kind, uint64_t addr, uint64_t len) = 0;
   // Runs forward until a breakpoint, the end of a step, a recorded signal of
   // the selected process, its end, or `interrupted()` returning true (polled
   // at least every 50 ms).

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <sched.h>
 
 #include <cstring>
@@ -113,6 +114,19 @@ Result<Stop> Tracee::wait() {
   } while (r < 0 && errno == EINTR);
   if (r < 0) return ptrace_error("waitpid", pid_);
   return decode_wait_status(status);
+}
+
+Result<uint64_t> Tracee::debugreg(int index) const {
+  errno = 0;
+  long v = ::ptrace(PTRACE_PEEKUSER, pid_, offsetof(struct user, u_debugreg) + index * sizeof(long), 0);
+  if (v == -1 && errno) return ptrace_error("PTRACE_PEEKUSER debug register", pid_);
+  return static_cast<uint64_t>(v);
+}
+
+Status Tracee::set_debugreg(int index, uint64_t value) {
+  if (::ptrace(PTRACE_POKEUSER, pid_, offsetof(struct user, u_debugreg) + index * sizeof(long), value) < 0)
+    return ptrace_error("PTRACE_POKEUSER debug register", pid_);
+  return ok_status();
 }
 
 Status Tracee::resume_step(int sig) {

@@ -60,6 +60,9 @@ class Tracee {
   pid_t pid() const { return pid_; }
 
   Status set_options(long options);
+  // Debug registers DR0-DR7 (hardware breakpoints and watchpoints).
+  Result<uint64_t> debugreg(int index) const;
+  Status set_debugreg(int index, uint64_t value);
   // Runs one instruction (PTRACE_SINGLESTEP), delivering `sig`.
   Status resume_step(int sig = 0);
   // Resumes without syscall stops (PTRACE_CONT).

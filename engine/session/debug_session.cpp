@@ -89,6 +89,7 @@ Result<DebugStop> DebugSession::resume(pid_t step_tid, std::function<bool()> int
   if (!started_) return make_error(ErrorKind::kBadInput, "the replay has not started");
   next_step_ = step_tid;
   interrupted_ = std::move(interrupted);
+  EBB_TRY(apply_watchpoints());
   auto out = switch_to_engine();
   interrupted_ = nullptr;
   return out;
@@ -163,6 +164,63 @@ Status DebugSession::remove_breakpoint(uint64_t addr) {
   if (t) EBB_TRY(t->t.write(RemoteAddr(addr), &it->second, 1));
   breakpoints_.erase(it);
   return ok_status();
+}
+
+Status DebugSession::insert_watchpoint(int kind, uint64_t addr, uint64_t len) {
+  if (len != 1 && len != 2 && len != 4 && len != 8)
+    return make_error(ErrorKind::kUnsupported, "a watchpoint covers 1, 2, 4 or 8 bytes");
+  if (addr % len) return make_error(ErrorKind::kUnsupported, "a watchpoint must be aligned to its length");
+  if (watches_.size() >= 4) return make_error(ErrorKind::kUnsupported, "at most 4 watchpoints");
+  watches_.push_back({kind, addr, len});
+  return ok_status();
+}
+
+Status DebugSession::remove_watchpoint(int kind, uint64_t addr, uint64_t len) {
+  for (auto it = watches_.begin(); it != watches_.end(); ++it) {
+    if (it->kind == kind && it->addr == addr && it->len == len) {
+      watches_.erase(it);
+      return ok_status();
+    }
+  }
+  return ok_status();
+}
+
+// DR7: enable bit 2i; type at 16+4i (01 write, 11 read or write); length at
+// 18+4i (00 1 byte, 01 2, 11 4, 10 8). x86 has no read-only watch: reads
+// use "read or write".
+Status DebugSession::apply_watchpoints() {
+  uint64_t dr7 = 0;
+  uint64_t addrs[4] = {};
+  for (size_t i = 0; i < watches_.size(); ++i) {
+    const Watch& w = watches_[i];
+    uint64_t type = w.kind == 1 ? 1 : 3;
+    uint64_t len = w.len == 1 ? 0 : w.len == 2 ? 1 : w.len == 4 ? 3 : 2;
+    dr7 |= (1ull << (2 * i)) | (type << (16 + 4 * i)) | (len << (18 + 4 * i));
+    addrs[i] = w.addr;
+  }
+  for (auto& [tid, t] : replayer_->tasks()) {
+    if (t->tgid != pid_) continue;
+    EBB_TRY(t->t.set_debugreg(7, 0));
+    for (int i = 0; i < 4; ++i) EBB_TRY(t->t.set_debugreg(i, addrs[i]));
+    EBB_TRY(t->t.set_debugreg(6, 0));
+    EBB_TRY(t->t.set_debugreg(7, dr7));
+  }
+  return ok_status();
+}
+
+uint64_t DebugSession::watched(uint64_t addr, uint64_t len) {
+  for (const Watch& w : watches_)
+    if (w.kind != 2 && addr < w.addr + w.len && w.addr < addr + len) return w.addr;
+  return 0;
+}
+
+uint64_t DebugSession::hardware_hit(ReplayTask& task) {
+  auto dr6 = task.t.debugreg(6);
+  if (!dr6) return 0;
+  (void)task.t.set_debugreg(6, 0);
+  for (size_t i = 0; i < watches_.size() && i < 4; ++i)
+    if (*dr6 & (1ull << i)) return watches_[i].addr;
+  return 0;
 }
 
 Status DebugSession::lift(ReplayTask& task, uint64_t addr) {

@@ -37,6 +37,10 @@ class DebugSession : public DebugHook {
   Result<std::vector<uint8_t>> read_memory(pid_t tid, uint64_t addr, size_t len);
   Status insert_breakpoint(uint64_t addr);
   Status remove_breakpoint(uint64_t addr);
+  // Hardware watchpoints (debug registers): at most 4, each 1, 2, 4 or 8
+  // bytes, aligned. `kind`: 1 write, 2 read, 3 access.
+  Status insert_watchpoint(int kind, uint64_t addr, uint64_t len);
+  Status remove_watchpoint(int kind, uint64_t addr, uint64_t len);
   std::string exe_path() const { return exe_path_; }
   Result<std::vector<uint8_t>> auxv();
 
@@ -47,6 +51,8 @@ class DebugSession : public DebugHook {
   Status lift(ReplayTask& task, uint64_t addr) override;
   Status relay(ReplayTask& task, uint64_t addr) override;
   bool interrupted() override { return interrupted_ && interrupted_(); }
+  uint64_t watched(uint64_t addr, uint64_t len) override;
+  uint64_t hardware_hit(ReplayTask& task) override;
 
  private:
   DebugSession() = default;
@@ -54,6 +60,12 @@ class DebugSession : public DebugHook {
   void run_engine();
   Result<DebugStop> switch_to_engine();
   ReplayTask* any_task();
+  Status apply_watchpoints();
+  struct Watch {
+    int kind;
+    uint64_t addr, len;
+  };
+  std::vector<Watch> watches_;
 
   std::unique_ptr<trace::TraceReader> reader_;
   std::unique_ptr<Replayer> replayer_;

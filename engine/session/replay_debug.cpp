@@ -7,15 +7,16 @@
 namespace ebb::session {
 
 namespace {
-constexpr int kTrapTrace = 2;  // TRAP_TRACE: a single step finished
+constexpr int kTrapTrace = 2;   // TRAP_TRACE: a single step finished
+constexpr int kTrapHwbkpt = 4;  // TRAP_HWBKPT: a debug register fired
 }  // namespace
 
-void Replayer::debug_stop(ReplayTask& task, DebugStopKind kind, int signal, int exit_code) {
+void Replayer::debug_stop(ReplayTask& task, DebugStopKind kind, int signal, int exit_code, uint64_t addr) {
   pid_t rec = 0;
   for (auto& [tid, t] : tasks_)
     if (t.get() == &task) rec = tid;
   for (auto& [tid, t] : tasks_) t->stepping = false;
-  pid_t step = debug_->stopped(DebugStop{kind, rec, signal, exit_code});
+  pid_t step = debug_->stopped(DebugStop{kind, rec, signal, exit_code, addr});
   if (ReplayTask* s = task_for_step(step)) s->stepping = true;
 }
 
@@ -70,12 +71,33 @@ Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
     EBB_TRY(resume_for_debugger(task));
     return true;
   }
+  if (info->si_code == kTrapHwbkpt && debugged(task)) {
+    uint64_t hit = debug_->hardware_hit(task);
+    if (hit) {
+      debug_stop(task, DebugStopKind::kWatch, 0, 0, hit);
+      EBB_TRY(resume_for_debugger(task));
+      return true;
+    }
+  }
   if (info->si_code == kTrapTrace && task.stepping) {
     debug_stop(task, DebugStopKind::kStep);
     EBB_TRY(resume_for_debugger(task));
     return true;
   }
   return false;
+}
+
+// Debug registers do not see the kernel's writes; in replay those are ebb's
+// writes of the recorded bytes, so ebb checks them (a watchpoint on a buffer
+// that read(2) fills stops right after the read).
+void Replayer::check_watched_writes(ReplayTask& task, schema::SyscallEvent::Reader ev) {
+  for (auto w : ev.getWrites()) {
+    uint64_t hit = debug_->watched(w.getAddr(), w.getData().size());
+    if (hit) {
+      debug_stop(task, DebugStopKind::kWatch, 0, 0, hit);
+      return;
+    }
+  }
 }
 
 }  // namespace ebb::session

@@ -230,6 +230,7 @@ Status Replayer::finish_syscall(ReplayTask& task, schema::SyscallEvent::Reader e
   EBB_TRY(check_.registers_after(*regs, want, args_rewritten, ev));
   EBB_TRY(task.t.set_regs(want));
   if (ev.getEchoFd() != 0) EBB_TRY(echo_output(task, ev));
+  if (debugged(task)) check_watched_writes(task, ev);
   if (task.stepping) debug_stop(task, DebugStopKind::kStep);  // the step was this syscall
   return ok_status();
 }

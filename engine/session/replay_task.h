@@ -41,13 +41,14 @@ struct ReplayTask {
 
 // A debugger's view of the replay (see debug_session.h). The replay calls
 // it where it must stop; everything else runs as on autopilot.
-enum class DebugStopKind { kInitial, kBreakpoint, kStep, kSignal, kExited, kKilled, kInterrupted };
+enum class DebugStopKind { kInitial, kBreakpoint, kStep, kSignal, kExited, kKilled, kInterrupted, kWatch };
 
 struct DebugStop {
   DebugStopKind kind;
   pid_t tid = 0;  // recorded tid
   int signal = 0;
   int exit_code = 0;
+  uint64_t addr = 0;  // kWatch: the watched address that was hit
 };
 
 class DebugHook {
@@ -64,6 +65,11 @@ class DebugHook {
   virtual Status lift(ReplayTask& task, uint64_t addr) = 0;
   virtual Status relay(ReplayTask& task, uint64_t addr) = 0;
   virtual bool interrupted() = 0;
+  // The start of a watchpoint that a write to [addr, addr+len) by the
+  // kernel (a replayed syscall) hits, or 0.
+  virtual uint64_t watched(uint64_t addr, uint64_t len) = 0;
+  // After a debug-register trap: the watchpoint that fired (from DR6), or 0.
+  virtual uint64_t hardware_hit(ReplayTask& task) = 0;
 };
 
 struct ShadowFd {
@@ -118,7 +124,9 @@ class Replayer {
   bool is_foreign_signal(ReplayTask& task, int sig);
   // Debugging (replay_debug.cpp): stops and single steps for a DebugHook.
   bool debugged(const ReplayTask& task) const { return debug_ && debug_->watches(task.tgid); }
-  void debug_stop(ReplayTask& task, DebugStopKind kind, int signal = 0, int exit_code = 0);
+  void debug_stop(ReplayTask& task, DebugStopKind kind, int signal = 0, int exit_code = 0, uint64_t addr = 0);
+  // A replayed syscall's memory writes that hit a watchpoint.
+  void check_watched_writes(ReplayTask& task, schema::SyscallEvent::Reader ev);
   Status resume_for_debugger(ReplayTask& task);
   Result<bool> on_debug_trap(ReplayTask& task, const ptrace::Stop& stop);
   ReplayTask* task_for_step(pid_t tid);

@@ -13,6 +13,7 @@
 #include "engine/api/ebb_api.h"
 #include "engine/api/replay_target.h"
 #include "engine/arch/regs.h"
+#include "engine/trace/reader.h"
 
 namespace ebb::api {
 namespace {
@@ -91,6 +92,63 @@ TEST_F(ReplayTargetTest, StopsAtTheStartStepsAndFindsABreakpointAgain) {
   ASSERT_TRUE(end.ok()) << end.error().message;
   EXPECT_EQ(end->reason, StopReason::kExited);
   EXPECT_EQ(end->exit_code, 0);
+}
+
+TEST_F(ReplayTargetTest, HardwareWatchpointStopsAfterTheWrite) {
+  auto t = open_target();
+  ASSERT_TRUE(t);
+  auto first = t->start();
+  ASSERT_TRUE(first.ok());
+  auto regs = t->registers(first->thread);
+  ASSERT_TRUE(regs.ok());
+  // The loader's first call pushes a return address just below the stack
+  // pointer it starts with.
+  uint64_t slot = (regs->gp[arch::reg_index("rsp")] - 8) & ~uint64_t(7);
+  ASSERT_TRUE(t->insert_watchpoint(WatchKind::kWrite, slot, 8).ok());
+  auto hit = t->resume(ResumeAction{ResumeKind::kContinue, {}}, kNever);
+  ASSERT_TRUE(hit.ok()) << hit.error().message;
+  EXPECT_EQ(hit->reason, StopReason::kWatch);
+  EXPECT_EQ(hit->watch_addr, slot);
+  EXPECT_FALSE(t->insert_watchpoint(WatchKind::kWrite, slot + 1, 8).ok()) << "unaligned";
+  EXPECT_FALSE(t->insert_watchpoint(WatchKind::kWrite, slot, 16).ok()) << "too long";
+}
+
+// A read(2) fills a buffer in the kernel; in replay ebb writes the recorded
+// bytes, and a write watchpoint on the buffer stops right after that read.
+TEST_F(ReplayTargetTest, WatchpointSeesWritesBySyscalls) {
+  std::string data = dir_ + "/data.txt";
+  ASSERT_EQ(system(("echo watched-bytes > " + data).c_str()), 0);
+  std::string cat_trace = dir_ + "/cat-trace";
+  auto rec = record(RecordRequest{cat_trace, {"/bin/cat", data}});
+  ASSERT_TRUE(rec.ok()) << rec.error().message;
+  auto reader = trace::TraceReader::open(cat_trace);
+  ASSERT_TRUE(reader.ok());
+  uint64_t buffer = 0;
+  uint64_t event = 0;
+  while (!buffer) {
+    auto more = (*reader)->next();
+    ASSERT_TRUE(more.ok() && *more) << "no read of the file in the trace";
+    auto ev = (*reader)->event();
+    if (!ev.isSyscall() || ev.getSyscall().getNumber() != 0 /* read */) continue;
+    for (auto w : ev.getSyscall().getWrites()) {
+      if (w.getData().size() >= 8 && std::string(w.getData().begin(), w.getData().end()).find("watched") == 0 &&
+          w.getAddr() % 8 == 0) {
+        buffer = w.getAddr();
+        event = (*reader)->event_number();
+      }
+    }
+  }
+  auto t = ReplayTarget::open(ReplayTargetOptions{cat_trace, 0});
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  ASSERT_TRUE((*t)->start().ok());
+  ASSERT_TRUE((*t)->insert_watchpoint(WatchKind::kWrite, buffer, 8).ok());
+  auto hit = (*t)->resume(ResumeAction{ResumeKind::kContinue, {}}, kNever);
+  ASSERT_TRUE(hit.ok()) << hit.error().message;
+  EXPECT_EQ(hit->reason, StopReason::kWatch) << "read event " << event;
+  EXPECT_EQ(hit->watch_addr, buffer);
+  auto bytes = (*t)->read_memory(hit->thread, buffer, 7);
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(std::string(bytes->begin(), bytes->end()), "watched");
 }
 
 TEST_F(ReplayTargetTest, UnknownProcessIsRefused) {
