@@ -1,17 +1,29 @@
-// The `ebb` command line: record, replay --autopilot, dump, info.
+// The `ebb` command line: record, replay (under gdb, or --autopilot), ps,
+// dump, info.
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "engine/api/ebb_api.h"
+#include "engine/api/replay_target.h"
+#include "gdbstub/server/rsp_server.h"
+#include "gdbstub/target/replay_rsp_target.h"
+#include "gdbstub/transport/rsp_listener.h"
 
 namespace po = boost::program_options;
+using ebb::Result;
 
 namespace {
 
@@ -26,6 +38,8 @@ const char* kTopUsage =
     "\n"
     "commands:\n"
     "  record [-o DIR] [--] PROG [ARGS...]  run PROG under ebb and write a trace\n"
+    "  replay [TRACE] [-- GDB-ARGS...]     debug a replay in gdb (forward execution)\n"
+    "  replay --server ADDR [TRACE]        serve a replay to a debugger that connects\n"
     "  replay --autopilot [TRACE]          re-execute a trace to its end, alone\n"
     "  ps [TRACE]                          list the recorded processes\n"
     "  dump [TRACE]                        print the trace's events, one a line\n"
@@ -35,8 +49,8 @@ const char* kTopUsage =
     "latest trace. The trace folder is $EBB_TRACE_DIR, else ~/.local/share/ebb.\n"
     "Run `ebb <command> --help` for a command's options.\n"
     "Threads and child processes are recorded; a thread that spins without\n"
-    "syscalls keeps the others waiting (no preemption yet). No debugger front\n"
-    "end yet: replay runs --autopilot only.\n";
+    "syscalls keeps the others waiting (no preemption yet). Under gdb the\n"
+    "replay runs forward only (no reverse execution or checkpoints yet).\n";
 
 int die(const char* cmd, const std::string& msg, int code) {
   fprintf(stderr, "ebb %s: %s\n", cmd, msg.c_str());
@@ -120,18 +134,151 @@ int cmd_record(const std::vector<std::string>& args) {
   return pass_through(out->program);
 }
 
-int cmd_replay(const std::vector<std::string>& args) {
-  po::options_description desc(
-      "usage: ebb replay --autopilot [TRACE]\n\n"
-      "Re-executes the recorded program from the trace alone: the same output\n"
-      "on stdout/stderr and the same exit status or fatal signal, whatever\n"
-      "happened to the files, environment or clock since. Every recorded\n"
-      "process and thread is replayed. Stops with the event number at the\n"
-      "first difference from the recording (status 125).\n"
-      "A debugger front end (gdb remote protocol) is not built yet.\n\noptions");
+// Quotes `text` for one argument of a gdb command that splits its
+// arguments like a shell (gdb_buildargv: a backslash escapes any character).
+std::string gdb_quote(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\'' || c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+int exit_status_of(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return kExitEbbFailed;
+}
+
+// Starts the debugger, connected to `listener`; its pid, or -1.
+pid_t launch_debugger(const std::string& debugger, const std::string& exe, const std::string& address,
+                      const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {debugger, "-q", "-ex", "set sysroot /"};
+  if (!exe.empty()) argv.insert(argv.end(), {"-ex", "file " + gdb_quote(exe)});
+  argv.insert(argv.end(), {"-ex", "target extended-remote " + address});
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  std::vector<char*> cargv;
+  for (std::string& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    execvp(cargv[0], cargv.data());
+    fprintf(stderr, "ebb replay: cannot run %s: %s\n", debugger.c_str(), strerror(errno));
+    _exit(kExitCannotRun);
+  }
+  return pid;
+}
+
+// Serves the debugger `gdb` until it exits; a debugger that disconnects may
+// connect again. Returns the debugger's exit status as ebb's.
+int serve_debugger(pid_t gdb, const std::string& debugger, ebb::rsp::RspListener& listener,
+                   ebb::rsp::RspServer& server) {
+  // The terminal's Ctrl-C is for the debugger, which turns it into an
+  // interrupt packet; ebb must survive it.
+  signal(SIGINT, SIG_IGN);
+  ebb::ScopedFd gdb_fd(static_cast<int>(syscall(SYS_pidfd_open, gdb, 0)));
+  bool connected_once = false;
+  while (true) {
+    pollfd fds[2] = {{listener.fd(), POLLIN, 0}, {gdb_fd.get(), POLLIN, 0}};
+    int n = poll(fds, gdb_fd.valid() ? 2 : 1, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    if (fds[1].revents) break;  // the debugger exited
+    if (!fds[0].revents) continue;
+    Result<ebb::ScopedFd> client = listener.accept();
+    if (!client.ok()) {
+      fprintf(stderr, "ebb replay: %s\n", client.error().message.c_str());
+      break;
+    }
+    connected_once = true;
+    server.serve(std::move(*client), &listener);
+    if (!gdb_fd.valid()) break;  // no way to wait for a reconnection without blocking
+  }
+  int status = 0;
+  while (waitpid(gdb, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!connected_once) fprintf(stderr, "ebb replay: %s exited without connecting\n", debugger.c_str());
+  return exit_status_of(status);
+}
+
+const char* kReplayUsage =
+    "usage: ebb replay [TRACE] [-p PID|-f PID] [--debugger PATH] [-- GDB-ARGS...]\n"
+    "       ebb replay [TRACE] [-p PID] --server ADDR:PORT|unix:PATH [--listen-any]\n"
+    "       ebb replay --autopilot [-p PID|-f PID] [TRACE]\n\n"
+    "Debugs a replay of the recorded program with gdb. ebb replays up to the\n"
+    "program's first instruction after its exec (-p: the process PID, from\n"
+    "ebb ps; default: the first process recorded), then starts gdb connected to\n"
+    "it (`-q -ex 'set sysroot /' -ex 'file EXE' -ex 'target extended-remote\n"
+    "ADDR'`, then GDB-ARGS) and exits with gdb's status. With --server, ebb\n"
+    "only listens (`target extended-remote ADDR` in any gdb) and exits 0 when\n"
+    "the debugger detaches or disconnects.\n"
+    "The replay runs forward only: breakpoints (break, hbreak), watchpoints\n"
+    "(watch, rwatch, awatch: up to 4, of 1, 2, 4 or 8 aligned bytes), continue,\n"
+    "step, next, finish, stepi, Ctrl-C, registers, memory, backtraces, threads.\n"
+    "Not yet: reverse execution, checkpoints, writing registers or memory,\n"
+    "calling functions.\n"
+    "ebb listens on 127.0.0.1 only, unless --listen-any: whoever connects to a\n"
+    "debugger server can run arbitrary code as you.\n\n"
+    "With --autopilot, re-executes the recorded program from the trace alone,\n"
+    "without a debugger: the same output on stdout/stderr and the same exit\n"
+    "status or fatal signal, whatever happened to the files, environment or\n"
+    "clock since. Every recorded process and thread is replayed. Stops with\n"
+    "the event number at the first difference from the recording (status 125).\n\noptions";
+
+int cmd_replay_debug(const po::variables_map& vm, const std::vector<std::string>& gdb_args) {
+  bool server_only = vm.count("server") > 0;
+  if (server_only && (vm.count("debugger") || !gdb_args.empty()))
+    return die("replay", "--server serves a debugger you start: no --debugger or gdb arguments", kExitUsage);
+  if (vm.count("listen-any") && !server_only)
+    return die("replay", "--listen-any goes with --server", kExitUsage);
+  auto address = ebb::rsp::parse_listen_address(server_only ? vm["server"].as<std::string>() : "127.0.0.1:0");
+  if (!address) return die("replay", address.error().message, kExitUsage);
+
+  // The address is checked before the (slow) replay to the program's start.
+  auto listener = ebb::rsp::RspListener::open(*address, vm.count("listen-any") > 0);
+  if (!listener) {
+    bool refused = listener.error().kind == ebb::ErrorKind::kBadInput;
+    std::string hint = refused && !vm.count("listen-any") ? " (--listen-any allows it)" : "";
+    return die("replay", listener.error().message + hint, refused ? kExitUsage : kExitEbbFailed);
+  }
+  if (vm.count("pid") && vm.count("onfork")) return die("replay", "give -p or -f, not both", kExitUsage);
+  int pid = vm.count("pid") ? vm["pid"].as<int>() : vm.count("onfork") ? vm["onfork"].as<int>() : 0;
+  ebb::api::ReplayTargetOptions options{vm["trace"].as<std::string>(), pid, vm.count("onfork") != 0};
+  auto replay = ebb::api::ReplayTarget::open(options);
+  if (!replay) return die("replay", replay.error().message, kExitEbbFailed);
+  auto first_stop = (*replay)->start();
+  if (!first_stop) return die("replay", first_stop.error().message, kExitEbbFailed);
+  fprintf(stderr, "ebb: listening on %s\n", listener->description().c_str());
+
+  ebb::rsp::ReplayRspTarget target(**replay);
+  ebb::rsp::RspServer server(target);
+  if (server_only) {
+    auto end = server.serve_one(*listener);
+    if (!end) return die("replay", end.error().message, kExitEbbFailed);
+    return 0;
+  }
+  std::string debugger = vm.count("debugger") ? vm["debugger"].as<std::string>() : "gdb";
+  pid_t gdb = launch_debugger(debugger, (*replay)->exe_path(), listener->description(), gdb_args);
+  if (gdb < 0) return die("replay", std::string("fork: ") + strerror(errno), kExitEbbFailed);
+  return serve_debugger(gdb, debugger, *listener, server);
+}
+
+int cmd_replay(const std::vector<std::string>& all_args) {
+  // Everything after "--" goes to the debugger.
+  auto dashes = std::find(all_args.begin(), all_args.end(), "--");
+  std::vector<std::string> args(all_args.begin(), dashes);
+  std::vector<std::string> gdb_args(dashes == all_args.end() ? dashes : dashes + 1, all_args.end());
+  po::options_description desc(kReplayUsage);
   desc.add_options()("help,h", "show this help")("autopilot,a", "run to the end without a debugger")(
-      "pid,p", po::value<int>(), "the process a debugger will debug, once it has exec'd (checked against ebb ps)")(
-      "onfork,f", po::value<int>(), "the same, from the fork that created it")(
+      "pid,p", po::value<int>(), "the process to debug, once it has exec'd (checked against ebb ps)")(
+      "onfork,f", po::value<int>(), "the same, stopping first at the fork that created it")(
+      "server", po::value<std::string>(),
+      "listen on ADDR:PORT (port 0: any free one) or unix:PATH and wait for a debugger")(
+      "listen-any", "allow --server on an address other than loopback (prints a warning)")(
+      "debugger", po::value<std::string>(), "the gdb to start (default: gdb, from PATH)")(
       "trace", po::value<std::string>()->default_value(""), "trace directory (default: the latest)");
   po::positional_options_description pos;
   pos.add("trace", 1);
@@ -142,8 +289,10 @@ int cmd_replay(const std::vector<std::string>& args) {
     std::cout << desc << "\n";
     return 0;
   }
-  if (!vm.count("autopilot"))
-    return die("replay", "replay under a debugger is not built yet; use --autopilot", kExitUsage);
+  if (!vm.count("autopilot")) return cmd_replay_debug(vm, gdb_args);
+  if (vm.count("server") || vm.count("debugger") || vm.count("listen-any") || dashes != all_args.end())
+    return die("replay", "--autopilot runs without a debugger: no --server, --debugger or gdb arguments",
+               kExitUsage);
   int pid = vm.count("pid") ? vm["pid"].as<int>() : vm.count("onfork") ? vm["onfork"].as<int>() : 0;
   if (vm.count("pid") && vm.count("onfork")) return die("replay", "give -p or -f, not both", kExitUsage);
   auto out = ebb::api::replay_autopilot(vm["trace"].as<std::string>(), pid);

@@ -43,6 +43,7 @@ struct RecordedProcess {
   int pid = 0;                     // recorded pid
   int ppid = 0;                    // recorded parent pid (0: ebb started it)
   std::vector<std::string> argv;   // after its last exec (else its parent's)
+  bool execs = false;              // it execs at least once
   bool ended = false;
   bool exited = true;              // with `status`; else killed by signal `status`
   int status = 0;

@@ -27,10 +27,11 @@ Result<std::vector<RecordedProcess>> processes(const std::string& trace_arg) {
     if (ev.isExec()) {
       if (!by_pid.count(pid)) {
         by_pid[pid] = out.size();
-        out.push_back(RecordedProcess{pid, 0, {}, false, true, 0});
+        out.push_back(RecordedProcess{pid, 0, {}, true, false, true, 0});
         tgid_of[tid] = pid;
       }
       auto& p = out[by_pid[pid]];
+      p.execs = true;
       p.argv.clear();
       for (auto a : ev.getExec().getArgv()) p.argv.push_back(a.cStr());
     } else if (ev.isClone()) {
@@ -40,7 +41,7 @@ Result<std::vector<RecordedProcess>> processes(const std::string& trace_arg) {
       } else {
         tgid_of[c.getChildTid()] = c.getChildTid();
         by_pid[c.getChildTid()] = out.size();
-        RecordedProcess child{c.getChildTid(), pid, {}, false, true, 0};
+        RecordedProcess child{c.getChildTid(), pid, {}, false, false, true, 0};
         if (by_pid.count(pid)) child.argv = out[by_pid[pid]].argv;
         out.push_back(child);
       }

@@ -64,6 +64,7 @@ struct ResumeAction {
 struct ReplayTargetOptions {
   std::string trace;  // "" = latest
   int pid = 0;        // the process to debug; 0 = the first one recorded
+  bool from_fork = false;  // stop first at its creation, even if it execs later
 };
 
 class ReplayTarget {

@@ -134,6 +134,15 @@ Status Tracee::resume_step(int sig) {
   return ok_status();
 }
 
+Result<std::optional<Stop>> Tracee::poll() {
+  int status = 0;
+  pid_t r = ::waitpid(pid_, &status, __WALL | WNOHANG);
+  if (r < 0 && errno == EINTR) return std::optional<Stop>();
+  if (r < 0) return ptrace_error("waitpid", pid_);
+  if (r == 0) return std::optional<Stop>();
+  return std::optional<Stop>(decode_wait_status(status));
+}
+
 Status Tracee::resume_cont(int sig) {
   if (::ptrace(PTRACE_CONT, pid_, 0, sig) < 0) return ptrace_error("PTRACE_CONT", pid_);
   return ok_status();

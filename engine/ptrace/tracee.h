@@ -10,6 +10,7 @@
 #include <sys/user.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,8 @@ class Tracee {
   Status resume_syscall(int sig = 0);
   // Blocks until this thread stops or dies.
   Result<Stop> wait();
+  // The same without blocking: nullopt while it runs.
+  Result<std::optional<Stop>> poll();
 
   Result<user_regs_struct> regs() const;
   Status set_regs(const user_regs_struct& regs);

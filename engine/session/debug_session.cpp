@@ -14,7 +14,7 @@ constexpr uint8_t kInt3 = 0xcc;
 }  // namespace
 
 Result<std::unique_ptr<DebugSession>> DebugSession::open(const std::string& trace_dir, const std::string& stub_path,
-                                                         pid_t pid) {
+                                                         pid_t pid, bool at_fork) {
   auto reader = trace::TraceReader::open(trace_dir);
   if (!reader) return reader.error();
   auto header = (*reader)->header();
@@ -28,6 +28,7 @@ Result<std::unique_ptr<DebugSession>> DebugSession::open(const std::string& trac
   std::unique_ptr<DebugSession> s(new DebugSession());
   s->exe_path_ = header.getExePath();
   s->pid_ = pid;
+  s->at_fork_ = at_fork;
   s->replayer_ = std::make_unique<Replayer>(**reader, stub_path, header.getCpuidFaulting());
   s->reader_ = std::move(*reader);
   s->replayer_->set_debug_hook(s.get());
@@ -102,10 +103,6 @@ bool DebugSession::watches(pid_t tgid) {
 
 pid_t DebugSession::stopped(const DebugStop& stop) {
   last_stop_ = stop;
-  if (stop.kind == DebugStopKind::kInitial && !initial_sp_) {
-    auto r = regs(stop.tid);
-    if (r) initial_sp_ = r->rsp;
-  }
   swapcontext(&engine_, &caller_);
   return next_step_;
 }
@@ -238,10 +235,11 @@ Status DebugSession::relay(ReplayTask& task, uint64_t addr) {
 // envp[] (each NULL-terminated): found from the stack pointer at the
 // initial stop, read from the replayed memory.
 Result<std::vector<uint8_t>> DebugSession::auxv() {
-  if (!initial_sp_) return make_error(ErrorKind::kBadInput, "the replay has not reached the program's start");
+  uint64_t initial_sp = replayer_->exec_sp(pid_);
+  if (!initial_sp) return make_error(ErrorKind::kBadInput, "the replay has not reached the program's start");
   ReplayTask* t = any_task();
   if (!t) return make_error(ErrorKind::kBadInput, "the process has no threads at this point");
-  uint64_t at = initial_sp_;
+  uint64_t at = initial_sp;
   uint64_t argc = 0;
   EBB_TRY(t->t.read(RemoteAddr(at), &argc, 8));
   at += 8 * (argc + 2);  // argc, argv[argc], NULL

@@ -22,8 +22,9 @@ namespace ebb::session {
 class DebugSession : public DebugHook {
  public:
   // `pid`: the recorded process to debug (0: the first one).
+  // `at_fork`: stop first where the process is created, not at its exec.
   static Result<std::unique_ptr<DebugSession>> open(const std::string& trace_dir, const std::string& stub_path,
-                                                    pid_t pid);
+                                                    pid_t pid, bool at_fork = false);
   ~DebugSession() override;
 
   Result<DebugStop> start();
@@ -51,6 +52,7 @@ class DebugSession : public DebugHook {
   Status lift(ReplayTask& task, uint64_t addr) override;
   Status relay(ReplayTask& task, uint64_t addr) override;
   bool interrupted() override { return interrupted_ && interrupted_(); }
+  bool starts_at_fork() override { return at_fork_; }
   uint64_t watched(uint64_t addr, uint64_t len) override;
   uint64_t hardware_hit(ReplayTask& task) override;
 
@@ -70,6 +72,7 @@ class DebugSession : public DebugHook {
   std::unique_ptr<trace::TraceReader> reader_;
   std::unique_ptr<Replayer> replayer_;
   pid_t pid_ = 0;
+  bool at_fork_ = false;
   std::string exe_path_;
   std::map<uint64_t, uint8_t> breakpoints_;  // address -> the program's byte
   ucontext_t caller_{}, engine_{};
@@ -79,7 +82,6 @@ class DebugSession : public DebugHook {
   DebugStop last_stop_{DebugStopKind::kInitial};
   std::optional<Error> engine_error_;
   pid_t next_step_ = 0;
-  uint64_t initial_sp_ = 0;  // at the initial stop: argc, argv, envp, auxv above it
   std::function<bool()> interrupted_;
 };
 

@@ -1,6 +1,7 @@
 // The replay's side of debugging: stopping for a DebugHook, single steps,
 // and the traps of the breakpoints the debug session inserted.
 #include <signal.h>
+#include <time.h>
 
 #include "engine/session/replay_task.h"
 
@@ -85,6 +86,30 @@ Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
     return true;
   }
   return false;
+}
+
+// Polls instead of blocking, so that a debugger's interrupt stops the task
+// within a few milliseconds wherever it runs (PTRACE_INTERRUPT).
+Result<ptrace::Stop> Replayer::wait_interruptible(ReplayTask& task) {
+  while (true) {
+    auto stop = task.t.poll();
+    if (!stop) return stop.error();
+    if (*stop) {
+      if ((*stop)->kind == ptrace::StopKind::kEvent && (*stop)->event == PTRACE_EVENT_STOP && task.interrupting) {
+        task.interrupting = false;
+        debug_stop(task, DebugStopKind::kInterrupted);
+        EBB_TRY(resume_for_debugger(task));
+        continue;
+      }
+      return **stop;
+    }
+    if (!task.interrupting && debug_->interrupted() && debugged(task)) {
+      task.interrupting = true;
+      EBB_TRY(task.t.interrupt());
+    }
+    struct timespec ts = {0, 500 * 1000};
+    nanosleep(&ts, nullptr);
+  }
 }
 
 // Debug registers do not see the kernel's writes; in replay those are ebb's

@@ -55,7 +55,7 @@ bool Replayer::is_foreign_signal(ReplayTask& task, int sig) {
 
 Result<ptrace::Stop> Replayer::wait_for(ReplayTask& task, int expected_sig) {
   while (true) {
-    auto stop = task.t.wait();
+    auto stop = debug_ ? wait_interruptible(task) : task.t.wait();
     if (!stop) return stop.error();
     log_debug("wait_for %d: kind %d event %d sig %d", task.t.pid(), static_cast<int>(stop->kind), stop->event,
               stop->sig);

@@ -36,6 +36,7 @@ struct ReplayTask {
   std::optional<ptrace::Stop> exited_stop;  // its death, when already collected
   ReplayTask* vfork_parent = nullptr;       // while a vfork child shares its parent's memory
   bool stepping = false;                    // the debugger asked for one instruction
+  bool interrupting = false;                // PTRACE_INTERRUPT sent for the debugger
   uint64_t leaked_scratch = 0;              // a page a vfork child's exec left in this task's memory
 };
 
@@ -65,6 +66,8 @@ class DebugHook {
   virtual Status lift(ReplayTask& task, uint64_t addr) = 0;
   virtual Status relay(ReplayTask& task, uint64_t addr) = 0;
   virtual bool interrupted() = 0;
+  // Whether the debugged process's first stop is its creation (no exec).
+  virtual bool starts_at_fork() = 0;
   // The start of a watchpoint that a write to [addr, addr+len) by the
   // kernel (a replayed syscall) hits, or 0.
   virtual uint64_t watched(uint64_t addr, uint64_t len) = 0;
@@ -87,6 +90,11 @@ class Replayer {
   // For a debug session: the replay's task for a recorded tid, and all tasks.
   ReplayTask* find_task(pid_t tid) { return task(tid); }
   const std::map<pid_t, std::unique_ptr<ReplayTask>>& tasks() const { return tasks_; }
+  // The stack pointer at the process's exec (argc, argv, envp, auxv above).
+  uint64_t exec_sp(pid_t tgid) const {
+    auto it = exec_sp_.find(tgid);
+    return it == exec_sp_.end() ? 0 : it->second;
+  }
 
  private:
   Status dispatch(schema::Event::Reader ev);
@@ -141,6 +149,10 @@ class Replayer {
   pid_t root_ = 0;
   std::optional<ProgramOutcome> root_outcome_;
   DebugHook* debug_ = nullptr;
+  std::map<pid_t, uint64_t> exec_sp_;  // by recorded process
+  // With a debugger: waits for `task`, stopping it for the debugger's
+  // interrupt (Ctrl-C) even in long syscall-free stretches.
+  Result<ptrace::Stop> wait_interruptible(ReplayTask& task);
 };
 
 }  // namespace ebb::session

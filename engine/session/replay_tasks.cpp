@@ -183,6 +183,7 @@ Status Replayer::on_exec(pid_t tid, schema::ExecEvent::Reader ev) {
   if (fp.size() != sizeof image.fpregs) return check_.corrupt("the exec event's FPU state has the wrong size");
   std::memcpy(&image.fpregs, fp.begin(), sizeof image.fpregs);
   brk_[t->tgid] = ev.getBrk();
+  exec_sp_[t->tgid] = image.regs.rsp;
   shadows_after_exec(t->tgid);
   EBB_TRY(rebuild_address_space(t->t, insn, image));
   t->t.reopen_memory();
@@ -234,6 +235,7 @@ Status Replayer::on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev) {
   }
   if (!thread) {
     brk_[rec_child] = brk_[parent.tgid];
+    exec_sp_[rec_child] = exec_sp_[parent.tgid];  // the same stack, copied
     if (shadows_.count(parent.tgid)) shadows_[rec_child] = shadows_[parent.tgid];  // the fd table is copied
   }
   // A vfork child shares the parent's memory (and may write it) until it
@@ -242,7 +244,7 @@ Status Replayer::on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev) {
   ReplayTask& adopted = *child;
   tasks_[rec_child] = std::move(child);
   // A debugger asked for a process that starts here (ebb replay -f PID).
-  if (!thread && debugged(adopted)) debug_stop(adopted, DebugStopKind::kInitial);
+  if (!thread && debugged(adopted) && debug_->starts_at_fork()) debug_stop(adopted, DebugStopKind::kInitial);
   return ok_status();
 }
 

@@ -1,0 +1,530 @@
+#include "gdbstub/target/replay_rsp_target.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <optional>
+
+#include "engine/base/log.h"
+#include "gdbstub/target_xml/target_xml.h"
+
+namespace ebb::rsp {
+namespace {
+
+// Indexes into api::RegisterSet::gp (struct user_regs_struct order).
+enum GpIndex : size_t {
+  kR15, kR14, kR13, kR12, kRbp, kRbx, kR11, kR10, kR9, kR8, kRax, kRcx, kRdx, kRsi, kRdi,
+  kOrigRax, kRip, kCs, kEflags, kRsp, kSs, kFsBase, kGsBase, kDs, kEs, kFs, kGs,
+};
+
+// Registers the description takes from user_regs_struct. The description
+// gives each its size, so eflags and the segment selectors (32 bits there)
+// are the low half of the kernel's 64-bit slot.
+struct GpMapping {
+  const char* name;
+  size_t index;
+};
+constexpr GpMapping kGpMappings[] = {
+    {"rax", kRax},     {"rbx", kRbx},         {"rcx", kRcx},        {"rdx", kRdx},
+    {"rsi", kRsi},     {"rdi", kRdi},         {"rbp", kRbp},        {"rsp", kRsp},
+    {"r8", kR8},       {"r9", kR9},           {"r10", kR10},        {"r11", kR11},
+    {"r12", kR12},     {"r13", kR13},         {"r14", kR14},        {"r15", kR15},
+    {"rip", kRip},     {"eflags", kEflags},   {"cs", kCs},          {"ss", kSs},
+    {"ds", kDs},       {"es", kEs},           {"fs", kFs},          {"gs", kGs},
+    {"orig_rax", kOrigRax}, {"fs_base", kFsBase}, {"gs_base", kGsBase},
+};
+
+// The FXSAVE area (64-bit format: Intel SDM vol. 1, table 10-2).
+constexpr size_t kFxFcw = 0, kFxFsw = 2, kFxFtw = 4, kFxFop = 6, kFxFip = 8, kFxFdp = 16,
+                 kFxMxcsr = 24, kFxSt0 = 32, kFxXmm0 = 160;
+
+uint64_t load_le(const uint8_t* p, size_t size) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < size; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+void store_le(RspBytes& out, const char* name, uint64_t value) {
+  const RspRegisterInfo* r = rsp_x86_64_register(name);
+  for (uint32_t i = 0; i < r->size && i < 8; ++i) out[r->offset + i] = static_cast<uint8_t>(value >> (8 * i));
+}
+
+void store_bytes(RspBytes& out, const char* name, const uint8_t* bytes) {
+  const RspRegisterInfo* r = rsp_x86_64_register(name);
+  std::copy(bytes, bytes + r->size, out.begin() + r->offset);
+}
+
+// The full x87 tag word from FXSAVE's abridged one (one "not empty" bit per
+// physical register): 0 valid, 1 zero, 2 special, 3 empty, classified from
+// the register's contents as FSAVE would have stored it (SDM vol. 1, 8.1.7;
+// gdb's i387_supply_fxsave does the same).
+uint16_t full_tag_word(const uint8_t* fx) {
+  uint16_t fsw = static_cast<uint16_t>(load_le(fx + kFxFsw, 2));
+  uint8_t abridged = fx[kFxFtw];
+  int top = (fsw >> 11) & 7;
+  uint16_t tags = 0;
+  for (int phys = 0; phys < 8; ++phys) {
+    uint16_t tag = 3;
+    if (abridged & (1u << phys)) {
+      // Physical register `phys` is st((phys - top) mod 8) in the save area.
+      const uint8_t* st = fx + kFxSt0 + 16 * ((phys - top + 8) % 8);
+      uint64_t mantissa = load_le(st, 8);
+      uint16_t exponent = static_cast<uint16_t>(load_le(st + 8, 2) & 0x7fff);
+      if (exponent == 0x7fff) {
+        tag = 2;
+      } else if (exponent == 0) {
+        tag = mantissa == 0 ? 1 : 2;
+      } else {
+        tag = (mantissa >> 63) ? 0 : 2;
+      }
+    }
+    tags |= static_cast<uint16_t>(tag << (2 * phys));
+  }
+  return tags;
+}
+
+int errno_for(const Error& e, int fallback) {
+  switch (e.kind) {
+    case ErrorKind::kTraceeGone: return ESRCH;
+    case ErrorKind::kUnsupported: return ENOTSUP;
+    case ErrorKind::kBadInput: return EINVAL;
+    default: return fallback;
+  }
+}
+
+RspError rsp_error(const Error& e, int fallback = EIO) { return RspError{errno_for(e, fallback), e.message}; }
+
+api::ThreadRef thread_ref(RspThread t) { return api::ThreadRef{t.pid, t.tid}; }
+RspThread rsp_thread(api::ThreadRef t) { return RspThread{t.pid, t.tid}; }
+
+constexpr uint64_t kPageSize = 4096;
+constexpr uint64_t kMaxPread = 1 << 20;
+
+}  // namespace
+
+RspBytes registers_to_rsp(const api::RegisterSet& regs) {
+  RspBytes out(rsp_x86_64_registers_size(), 0);
+  for (const GpMapping& m : kGpMappings) store_le(out, m.name, regs.gp[m.index]);
+
+  const uint8_t* fx = regs.fxsave.data();
+  static const char* const kSt[] = {"st0", "st1", "st2", "st3", "st4", "st5", "st6", "st7"};
+  for (size_t i = 0; i < 8; ++i) store_bytes(out, kSt[i], fx + kFxSt0 + 16 * i);
+  store_le(out, "fctrl", load_le(fx + kFxFcw, 2));
+  store_le(out, "fstat", load_le(fx + kFxFsw, 2));
+  store_le(out, "ftag", full_tag_word(fx));
+  // 64-bit FXSAVE keeps a 64-bit FIP and FDP where the 32-bit format had
+  // offset and selector; gdb's amd64 layout shows the upper halves as fiseg
+  // and foseg (amd64_supply_fxsave), and so do we.
+  store_le(out, "fioff", load_le(fx + kFxFip, 4));
+  store_le(out, "fiseg", load_le(fx + kFxFip + 4, 4));
+  store_le(out, "fooff", load_le(fx + kFxFdp, 4));
+  store_le(out, "foseg", load_le(fx + kFxFdp + 4, 4));
+  store_le(out, "fop", load_le(fx + kFxFop, 2) & 0x7ff);  // an 11-bit opcode
+
+  static const char* const kXmm[] = {"xmm0", "xmm1", "xmm2",  "xmm3",  "xmm4",  "xmm5",  "xmm6",  "xmm7",
+                                     "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"};
+  for (size_t i = 0; i < 16; ++i) store_bytes(out, kXmm[i], fx + kFxXmm0 + 16 * i);
+  store_le(out, "mxcsr", load_le(fx + kFxMxcsr, 4));
+  // ymm0h-ymm15h stay zero: the engine's RegisterSet has no XSAVE area yet.
+  return out;
+}
+
+// ---- HostFileSystem -------------------------------------------------------
+
+HostFileSystem::~HostFileSystem() { close_all(); }
+
+void HostFileSystem::close_all() {
+  for (auto& [client_fd, host_fd] : files_) ::close(host_fd);
+  files_.clear();
+}
+
+// Every process of the recording sees the same host files here, so the
+// process a path belongs to does not matter yet.
+RspResult<Done> HostFileSystem::setfs(int) { return Done{}; }
+
+RspResult<int> HostFileSystem::open(const RspOpenRequest& request) {
+  if (request.write || request.append || request.create || request.truncate) {
+    return RspError{EROFS, "the files of a replay are read-only: " + request.path};
+  }
+  // The client names the recorded pids (gdb reads /proc/PID/task/TID/maps
+  // to find the vDSO); on this host those are other processes, or none. Not
+  // found is the truthful answer until the replay serves its own /proc.
+  if (request.path.starts_with("/proc/")) {
+    return RspError{ENOENT, "a replay's /proc is not served yet: " + request.path};
+  }
+  int fd = ::open(request.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return RspError{errno, "open " + request.path + ": " + strerror(errno)};
+  int client_fd = next_fd_++;
+  files_[client_fd] = fd;
+  return client_fd;
+}
+
+RspResult<RspBytes> HostFileSystem::pread(int fd, uint64_t count, uint64_t offset) {
+  auto it = files_.find(fd);
+  if (it == files_.end()) return RspError{EBADF, "pread: no open file " + std::to_string(fd)};
+  RspBytes data(std::min(count, kMaxPread));
+  ssize_t n = ::pread(it->second, data.data(), data.size(), static_cast<off_t>(offset));
+  if (n < 0) return RspError{errno, std::string("pread: ") + strerror(errno)};
+  data.resize(static_cast<size_t>(n));
+  return data;
+}
+
+RspResult<uint64_t> HostFileSystem::pwrite(int fd, uint64_t, const RspBytes&) {
+  return RspError{EBADF, "pwrite: file " + std::to_string(fd) + " is open read-only"};
+}
+
+RspResult<Done> HostFileSystem::close(int fd) {
+  auto it = files_.find(fd);
+  if (it == files_.end()) return RspError{EBADF, "close: no open file " + std::to_string(fd)};
+  ::close(it->second);
+  files_.erase(it);
+  return Done{};
+}
+
+RspResult<RspFileStat> HostFileSystem::fstat(int fd) {
+  auto it = files_.find(fd);
+  if (it == files_.end()) return RspError{EBADF, "fstat: no open file " + std::to_string(fd)};
+  struct stat st;
+  if (::fstat(it->second, &st) != 0) return RspError{errno, std::string("fstat: ") + strerror(errno)};
+  // The protocol's stat has 32-bit fields for most members; values are cut.
+  RspFileStat out;
+  out.dev = static_cast<uint32_t>(st.st_dev);
+  out.ino = static_cast<uint32_t>(st.st_ino);
+  out.mode = st.st_mode;
+  out.nlink = static_cast<uint32_t>(st.st_nlink);
+  out.uid = st.st_uid;
+  out.gid = st.st_gid;
+  out.rdev = static_cast<uint32_t>(st.st_rdev);
+  out.size = static_cast<uint64_t>(st.st_size);
+  out.blksize = static_cast<uint64_t>(st.st_blksize);
+  out.blocks = static_cast<uint64_t>(st.st_blocks);
+  out.atime = static_cast<uint32_t>(st.st_atime);
+  out.mtime = static_cast<uint32_t>(st.st_mtime);
+  out.ctime = static_cast<uint32_t>(st.st_ctime);
+  return out;
+}
+
+RspResult<std::string> HostFileSystem::readlink(const std::string& path) {
+  if (path.starts_with("/proc/")) return RspError{ENOENT, "a replay's /proc is not served yet: " + path};
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+  if (n < 0) return RspError{errno, "readlink " + path + ": " + strerror(errno)};
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+// ---- ReplayRspTarget ------------------------------------------------------
+
+ReplayRspTarget::ReplayRspTarget(api::ReplayTarget& replay) : replay_(replay) {}
+
+std::vector<RspThread> ReplayRspTarget::threads() {
+  std::vector<RspThread> out;
+  if (gone_) return out;
+  for (const api::ThreadRef& t : replay_.threads()) out.push_back(rsp_thread(t));
+  return out;
+}
+
+RspThread ReplayRspTarget::current_thread() { return rsp_thread(replay_.current_thread()); }
+
+RspResult<RspBytes> ReplayRspTarget::read_registers(RspThread thread) {
+  if (gone_) return RspError{ESRCH, "the program has exited"};
+  Result<api::RegisterSet> regs = replay_.registers(thread_ref(thread));
+  if (!regs.ok()) return rsp_error(regs.error(), ESRCH);
+  return registers_to_rsp(*regs);
+}
+
+RspResult<Done> ReplayRspTarget::write_registers(RspThread, const RspBytes&) {
+  return RspError{ENOTSUP, "writing registers/memory in a replay is not supported yet"};
+}
+
+// The engine reads all of a range or fails; the protocol wants the readable
+// prefix when a range runs into unmapped memory (gdb reads across the end of
+// a mapping when it scans for strings or disassembles), so a failed read is
+// retried a page at a time.
+RspResult<RspBytes> ReplayRspTarget::read_memory(RspThread thread, RspAddress address,
+                                                 uint64_t length) {
+  if (gone_) return RspError{ESRCH, "the program has exited"};
+  api::ThreadRef t = thread_ref(thread);
+  Result<std::vector<uint8_t>> whole = replay_.read_memory(t, address.value, length);
+  if (whole.ok()) return RspBytes(std::move(*whole));
+  RspBytes out;
+  uint64_t addr = address.value;
+  uint64_t end = address.value + length;
+  if (end < addr) end = UINT64_MAX;  // wraps: read up to the top
+  while (addr < end) {
+    uint64_t chunk = std::min(end - addr, kPageSize - addr % kPageSize);
+    Result<std::vector<uint8_t>> part = replay_.read_memory(t, addr, chunk);
+    if (!part.ok()) {
+      if (out.empty()) return rsp_error(part.error(), EFAULT);
+      break;
+    }
+    out.insert(out.end(), part->begin(), part->end());
+    addr += chunk;
+  }
+  return out;
+}
+
+RspResult<Done> ReplayRspTarget::write_memory(RspThread, RspAddress, const RspBytes&) {
+  return RspError{ENOTSUP, "writing registers/memory in a replay is not supported yet"};
+}
+
+namespace {
+
+std::optional<api::WatchKind> watch_kind(RspBreakpointKind kind) {
+  switch (kind) {
+    case RspBreakpointKind::kWriteWatch: return api::WatchKind::kWrite;
+    case RspBreakpointKind::kReadWatch: return api::WatchKind::kRead;
+    case RspBreakpointKind::kAccessWatch: return api::WatchKind::kAccess;
+    default: return std::nullopt;
+  }
+}
+
+// The engine refuses a watchpoint it cannot place (a fifth debug register)
+// with kUnsupported. That is not "this target has no watchpoints" (ENOTSUP,
+// the empty reply, after which gdb never sends Z2-Z4 again) but "not this
+// one": an error the client shows.
+RspError watch_error(const Error& e) {
+  if (e.kind == ErrorKind::kUnsupported) return RspError{ENOSPC, e.message};
+  return rsp_error(e, EINVAL);
+}
+
+// Debug registers watch 1, 2, 4 or 8 naturally aligned bytes; the client
+// may ask for any range (a 16-byte struct, a misaligned int). The range in
+// order, each piece as large as its address's alignment and the rest allow.
+std::vector<std::pair<uint64_t, uint64_t>> watch_pieces(uint64_t address, uint64_t length) {
+  std::vector<std::pair<uint64_t, uint64_t>> pieces;
+  uint64_t end = address + std::max<uint64_t>(length, 1);
+  while (address < end) {
+    uint64_t size = 8;
+    while (size > 1 && (address % size != 0 || end - address < size)) size /= 2;
+    pieces.emplace_back(address, size);
+    address += size;
+  }
+  return pieces;
+}
+
+}  // namespace
+
+// All pieces or none: a range the debug registers cannot hold is refused
+// whole, leaving the others in place.
+Status ReplayRspTarget::insert_watch_pieces(api::WatchKind kind, uint64_t address, uint64_t length) {
+  std::vector<std::pair<uint64_t, uint64_t>> placed;
+  for (const auto& [addr, size] : watch_pieces(address, length)) {
+    Status st = replay_.insert_watchpoint(kind, addr, size);
+    if (!st.ok()) {
+      for (const auto& [a, n] : placed) (void)replay_.remove_watchpoint(kind, a, n);
+      return st;
+    }
+    placed.emplace_back(addr, size);
+  }
+  return ok_status();
+}
+
+Status ReplayRspTarget::remove_watch_pieces(api::WatchKind kind, uint64_t address, uint64_t length) {
+  Status result = ok_status();
+  for (const auto& [addr, size] : watch_pieces(address, length)) {
+    Status st = replay_.remove_watchpoint(kind, addr, size);
+    if (!st.ok() && result.ok()) result = st;
+  }
+  return result;
+}
+
+RspResult<Done> ReplayRspTarget::insert_breakpoint(const RspBreakpoint& b) {
+  if (std::optional<api::WatchKind> kind = watch_kind(b.kind)) {
+    for (const Watchpoint& w : watchpoints_) {
+      if (w.kind == *kind && w.address == b.address.value && w.length == b.length) return Done{};
+    }
+    Status st = insert_watch_pieces(*kind, b.address.value, b.length);
+    if (!st.ok()) return watch_error(st.error());
+    watchpoints_.push_back(Watchpoint{*kind, b.address.value, b.length});
+    return Done{};
+  }
+  bool hardware = b.kind == RspBreakpointKind::kHardware;
+  uint64_t addr = b.address.value;
+  auto it = breakpoints_.find(addr);
+  if (it == breakpoints_.end()) {
+    Status st = replay_.insert_breakpoint(addr);
+    if (!st.ok()) return rsp_error(st.error(), EFAULT);
+    it = breakpoints_.emplace(addr, BreakpointKinds{}).first;
+  }
+  (hardware ? it->second.hardware : it->second.software) = true;
+  return Done{};
+}
+
+RspResult<Done> ReplayRspTarget::remove_breakpoint(const RspBreakpoint& b) {
+  if (std::optional<api::WatchKind> kind = watch_kind(b.kind)) {
+    auto it = std::find_if(watchpoints_.begin(), watchpoints_.end(), [&](const Watchpoint& w) {
+      return w.kind == *kind && w.address == b.address.value && w.length == b.length;
+    });
+    if (it == watchpoints_.end()) return Done{};
+    watchpoints_.erase(it);
+    Status st = remove_watch_pieces(*kind, b.address.value, b.length);
+    if (!st.ok()) return watch_error(st.error());
+    return Done{};
+  }
+  bool hardware = b.kind == RspBreakpointKind::kHardware;
+  auto it = breakpoints_.find(b.address.value);
+  if (it == breakpoints_.end()) return Done{};
+  (hardware ? it->second.hardware : it->second.software) = false;
+  if (it->second.hardware || it->second.software) return Done{};
+  breakpoints_.erase(it);
+  Status st = replay_.remove_breakpoint(b.address.value);
+  if (!st.ok()) return rsp_error(st.error(), EFAULT);
+  return Done{};
+}
+
+// The engine runs one kind of motion at a time: it steps one thread (the
+// others stay where the recording has them) or continues everything along
+// the recorded schedule. So a request with a step steps that thread (the
+// first one, when the client asks for several), and otherwise continues.
+// Signals the client asks to deliver are not injected: a replay delivers
+// exactly the signals that were recorded, which is what "pass the signal"
+// after a signal stop means here.
+RspResult<RspStopEvent> ReplayRspTarget::resume(const RspResumeRequest& request,
+                                                RspResumeControl& control) {
+  if (gone_) return RspError{ESRCH, "the program has exited"};
+  if (request.threads.empty()) return RspError{EINVAL, "resume: no thread to resume"};
+  api::ResumeAction action{api::ResumeKind::kContinue, replay_.current_thread()};
+  bool stepping = false;
+  for (const RspThreadResume& r : request.threads) {
+    switch (r.kind) {
+      case RspResumeKind::kReverseContinue:
+      case RspResumeKind::kReverseStep:
+        return RspError{ENOTSUP, "reverse execution is not supported yet"};
+      case RspResumeKind::kStep:
+        if (!stepping) action = api::ResumeAction{api::ResumeKind::kStep, thread_ref(r.thread)};
+        stepping = true;
+        break;
+      case RspResumeKind::kContinue:
+        break;
+    }
+  }
+  Result<api::StopInfo> stop = replay_.resume(action, [&control] { return control.interrupt_requested(); });
+  if (!stop.ok()) return rsp_error(stop.error());
+  return stop_event(*stop);
+}
+
+RspStopEvent ReplayRspTarget::stop_event(const api::StopInfo& stop) {
+  RspStopEvent e;
+  e.thread = rsp_thread(stop.thread);
+  switch (stop.reason) {
+    case api::StopReason::kBreakpoint: {
+      e.reason = RspStopReason::kSoftwareBreakpoint;
+      e.signal = SIGTRAP;
+      // A client that set only a Z1 breakpoint here expects a hardware stop.
+      Result<api::RegisterSet> regs = replay_.registers(stop.thread);
+      if (regs.ok()) {
+        auto it = breakpoints_.find(regs->gp[kRip]);
+        if (it != breakpoints_.end() && it->second.hardware && !it->second.software) {
+          e.reason = RspStopReason::kHardwareBreakpoint;
+        }
+      }
+      break;
+    }
+    case api::StopReason::kInitial:
+    case api::StopReason::kStep:
+      e.reason = RspStopReason::kSignal;
+      e.signal = SIGTRAP;
+      break;
+    case api::StopReason::kSignal:
+      e.reason = RspStopReason::kSignal;
+      e.signal = stop.signal;
+      break;
+    case api::StopReason::kExited:
+      e.reason = RspStopReason::kExited;
+      e.exit_code = stop.exit_code & 0xff;
+      gone_ = true;
+      break;
+    case api::StopReason::kKilled:
+      e.reason = RspStopReason::kKilled;
+      e.signal = stop.signal;
+      gone_ = true;
+      break;
+    case api::StopReason::kInterrupted:
+      e.reason = RspStopReason::kInterrupted;
+      e.signal = SIGINT;
+      break;
+    case api::StopReason::kWatch:
+      e.reason = watch_reason(stop.watch_addr);
+      e.signal = SIGTRAP;
+      e.watch_address = RspAddress{stop.watch_addr};
+      break;
+  }
+  return e;
+}
+
+// The kind of the client's watchpoint that covers `address`; a write watch
+// when none does (the client then checks the value itself).
+RspStopReason ReplayRspTarget::watch_reason(uint64_t address) const {
+  for (const Watchpoint& w : watchpoints_) {
+    if (address >= w.address && address - w.address < std::max<uint64_t>(w.length, 1)) {
+      switch (w.kind) {
+        case api::WatchKind::kWrite: return RspStopReason::kWriteWatch;
+        case api::WatchKind::kRead: return RspStopReason::kReadWatch;
+        case api::WatchKind::kAccess: return RspStopReason::kAccessWatch;
+      }
+    }
+  }
+  return RspStopReason::kWriteWatch;
+}
+
+RspResult<std::string> ReplayRspTarget::read_xfer(RspXferObject object, const std::string&) {
+  switch (object) {
+    case RspXferObject::kExecFile:
+      // One process is debugged, so the annex's pid names it.
+      return replay_.exe_path();
+    case RspXferObject::kAuxv: {
+      Result<std::vector<uint8_t>> auxv = replay_.auxv();
+      if (!auxv.ok()) return rsp_error(auxv.error());
+      return std::string(auxv->begin(), auxv->end());
+    }
+    case RspXferObject::kLibrariesSvr4:
+      return RspError{ENOTSUP, "libraries-svr4 is not provided yet (gdb reads the link map)"};
+    case RspXferObject::kSiginfo:
+      return RspError{ENOTSUP, "siginfo is not provided yet"};
+  }
+  return RspError{ENOTSUP, "unknown qXfer object"};
+}
+
+RspResult<std::string> ReplayRspTarget::monitor(const std::string&) {
+  return std::string("ebb: no monitor commands yet\n");
+}
+
+void ReplayRspTarget::drop_breakpoints() {
+  for (const auto& [addr, kinds] : breakpoints_) {
+    Status st = replay_.remove_breakpoint(addr);
+    if (!st.ok()) log_debug("rsp target: removing the breakpoint at %#llx: %s",
+                            static_cast<unsigned long long>(addr), st.error().message.c_str());
+  }
+  breakpoints_.clear();
+  for (const Watchpoint& w : watchpoints_) {
+    Status st = remove_watch_pieces(w.kind, w.address, w.length);
+    if (!st.ok()) log_debug("rsp target: removing the watchpoint at %#llx: %s",
+                            static_cast<unsigned long long>(w.address), st.error().message.c_str());
+  }
+  watchpoints_.clear();
+}
+
+// The next client starts from where this one left the replay, without its
+// breakpoints or open files.
+void ReplayRspTarget::detach() {
+  drop_breakpoints();
+  files_.close_all();
+}
+
+// The replay has no way to end the recorded program early; the session ends
+// when the front end destroys the ReplayTarget. Until then nothing is left
+// to debug.
+RspResult<Done> ReplayRspTarget::kill() {
+  drop_breakpoints();
+  files_.close_all();
+  gone_ = true;
+  return Done{};
+}
+
+}  // namespace ebb::rsp
