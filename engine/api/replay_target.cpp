@@ -5,6 +5,8 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include <cinttypes>
+#include <cstdio>
 #include <cstring>
 
 #include "engine/arch/regs.h"
@@ -29,6 +31,44 @@ StopReason reason_of(session::DebugStopKind kind) {
     case session::DebugStopKind::kWatch: return StopReason::kWatch;
   }
   return StopReason::kInterrupted;
+}
+
+std::string hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+  return buf;
+}
+
+// A library path in an XML attribute value.
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// The format gdbserver writes (linux-low.cc, qxfer_libraries_svr4) and
+// gdb's features/library-list-svr4.dtd describes. gdb 13 requires lmid (the
+// link-map namespace; DT_DEBUG's r_debug is the default one, 0); older ones
+// ignore it.
+std::string library_list_svr4(const session::LinkMap& map) {
+  std::string out = "<library-list-svr4 version=\"1.0\"";
+  if (map.main_lm) out += " main-lm=\"" + hex(map.main_lm) + "\"";
+  if (map.libraries.empty()) return out + "/>";
+  out += ">";
+  for (const session::LinkMapEntry& e : map.libraries) {
+    out += "<library name=\"" + xml_escape(e.name) + "\" lm=\"" + hex(e.lm) + "\" l_addr=\"" + hex(e.l_addr) +
+           "\" l_ld=\"" + hex(e.l_ld) + "\" lmid=\"0x0\"/>";
+  }
+  return out + "</library-list-svr4>";
 }
 
 class SessionTarget : public ReplayTarget {
@@ -76,6 +116,12 @@ class SessionTarget : public ReplayTarget {
 
   std::string exe_path() override { return s_->exe_path(); }
   Result<std::vector<uint8_t>> auxv() override { return s_->auxv(); }
+  Result<std::string> libraries_svr4() override {
+    auto map = s_->link_map();
+    if (!map) return map.error();
+    return library_list_svr4(*map);
+  }
+  Result<std::vector<uint8_t>> siginfo(ThreadRef thread) override { return s_->siginfo(thread.tid); }
 
  private:
   Result<StopInfo> convert(Result<session::DebugStop> stop) {

@@ -95,6 +95,15 @@ class ReplayTarget {
   // The recorded program's path (as exec'd) and its auxiliary vector.
   virtual std::string exe_path() = 0;
   virtual Result<std::vector<uint8_t>> auxv() = 0;
+  // The loaded shared objects at this point of the replay, as gdb's
+  // <library-list-svr4 version="1.0" main-lm="0x..."> document: one
+  // <library name lm l_addr l_ld lmid/> per link_map entry after the executable's.
+  // Before the loader has filled r_debug, and for a static executable, the
+  // list is empty and has no main-lm.
+  virtual Result<std::string> libraries_svr4() = 0;
+  // The 128-byte siginfo_t of `thread`'s signal stop: the recorded one. An
+  // error (kBadInput) unless the last stop was a signal of that thread.
+  virtual Result<std::vector<uint8_t>> siginfo(ThreadRef thread) = 0;
 };
 
 }  // namespace ebb::api

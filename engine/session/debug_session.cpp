@@ -1,7 +1,10 @@
 #include "engine/session/debug_session.h"
 
+#include <elf.h>
+#include <link.h>
 #include <sys/mman.h>
 
+#include <cstddef>
 #include <cstring>
 
 #include "engine/session/cpu_pin.h"
@@ -11,6 +14,8 @@ namespace ebb::session {
 namespace {
 constexpr size_t kEngineStack = 16 << 20;
 constexpr uint8_t kInt3 = 0xcc;
+constexpr uint64_t kMaxPhnum = 0xffff;
+constexpr int kMaxLinkMapEntries = 4096;  // a cycle in a corrupted list ends here
 }  // namespace
 
 Result<std::unique_ptr<DebugSession>> DebugSession::open(const std::string& trace_dir, const std::string& stub_path,
@@ -252,6 +257,79 @@ Result<std::vector<uint8_t>> DebugSession::auxv() {
     if (pair[0] == 0) return out;  // AT_NULL
   }
   return make_error(ErrorKind::kTraceCorrupt, "the auxiliary vector has no end");
+}
+
+// The loader stores &_r_debug in the executable's DT_DEBUG entry (glibc
+// elf/rtld.c); gdbserver finds the list the same way (linux-low.cc,
+// get_r_debug and qxfer_libraries_svr4). The first entry is the executable.
+Result<LinkMap> DebugSession::link_map() {
+  auto aux = auxv();
+  if (!aux) return aux.error();
+  uint64_t phdr = 0, phnum = 0;
+  for (size_t i = 0; i + 16 <= aux->size(); i += 16) {
+    uint64_t pair[2];
+    std::memcpy(pair, aux->data() + i, sizeof pair);
+    if (pair[0] == AT_PHDR) phdr = pair[1];
+    if (pair[0] == AT_PHNUM) phnum = pair[1];
+  }
+  if (!phdr || !phnum || phnum > kMaxPhnum)
+    return make_error(ErrorKind::kTraceCorrupt, "the auxiliary vector has no usable AT_PHDR/AT_PHNUM");
+  ReplayTask* t = any_task();
+  if (!t) return make_error(ErrorKind::kBadInput, "the process has no threads at this point");
+  std::vector<Elf64_Phdr> phdrs(phnum);
+  EBB_TRY(t->t.read(RemoteAddr(phdr), phdrs.data(), phnum * sizeof(Elf64_Phdr)));
+  uint64_t bias = 0;  // no PT_PHDR: a non-PIE executable, loaded where linked
+  const Elf64_Phdr* dynamic = nullptr;
+  for (const Elf64_Phdr& p : phdrs) {
+    if (p.p_type == PT_PHDR) bias = phdr - p.p_vaddr;
+    if (p.p_type == PT_DYNAMIC) dynamic = &p;
+  }
+  LinkMap out;
+  if (!dynamic) return out;  // a static executable: no loader, no list
+  uint64_t r_debug = 0;
+  for (uint64_t i = 0; i < dynamic->p_memsz / sizeof(Elf64_Dyn); ++i) {
+    Elf64_Dyn d;
+    EBB_TRY(t->t.read(RemoteAddr(bias + dynamic->p_vaddr + i * sizeof d), &d, sizeof d));
+    if (d.d_tag == DT_NULL) break;
+    if (d.d_tag == DT_DEBUG) {
+      r_debug = d.d_un.d_ptr;
+      break;
+    }
+  }
+  if (!r_debug) return out;  // the loader has not run yet
+  uint64_t lm = 0;
+  EBB_TRY(t->t.read(RemoteAddr(r_debug + offsetof(struct r_debug, r_map)), &lm, sizeof lm));
+  out.main_lm = lm;
+  uint64_t prev = 0;
+  for (int n = 0; lm && n < kMaxLinkMapEntries; ++n) {
+    struct link_map m;
+    EBB_TRY(t->t.read(RemoteAddr(lm), &m, sizeof m));
+    if (reinterpret_cast<uint64_t>(m.l_prev) != prev) break;
+    if (prev != 0 && m.l_name) {
+      auto name = t->t.read_c_string(RemoteAddr(reinterpret_cast<uint64_t>(m.l_name)));
+      if (!name) return name.error();
+      if (!name->empty())
+        out.libraries.push_back({lm, m.l_addr, reinterpret_cast<uint64_t>(m.l_ld), std::move(*name)});
+    }
+    prev = lm;
+    lm = reinterpret_cast<uint64_t>(m.l_next);
+  }
+  return out;
+}
+
+// At a recorded signal the replay has set the recorded siginfo on the task
+// (PTRACE_SETSIGINFO, Replayer::on_signal), so the kernel's copy is it.
+Result<std::vector<uint8_t>> DebugSession::siginfo(pid_t tid) {
+  pid_t stopped = last_stop_.tid ? last_stop_.tid : pid_;
+  if (finished_ || last_stop_.kind != DebugStopKind::kSignal || stopped != tid)
+    return make_error(ErrorKind::kBadInput, "thread " + std::to_string(tid) + " is not stopped at a signal");
+  ReplayTask* t = replayer_->find_task(tid);
+  if (!t) return make_error(ErrorKind::kBadInput, "no thread " + std::to_string(tid) + " at this point");
+  auto info = t->t.siginfo();
+  if (!info) return info.error();
+  static_assert(sizeof(siginfo_t) == 128);
+  auto* bytes = reinterpret_cast<const uint8_t*>(&*info);
+  return std::vector<uint8_t>(bytes, bytes + sizeof(siginfo_t));
 }
 
 }  // namespace ebb::session

@@ -19,6 +19,19 @@
 
 namespace ebb::session {
 
+// One object in the dynamic loader's list (glibc's struct link_map).
+struct LinkMapEntry {
+  uint64_t lm = 0;      // the link_map's own address
+  uint64_t l_addr = 0;  // load bias
+  uint64_t l_ld = 0;    // its dynamic section
+  std::string name;
+};
+
+struct LinkMap {
+  uint64_t main_lm = 0;                  // the executable's link_map; 0: r_debug not filled yet
+  std::vector<LinkMapEntry> libraries;   // the entries after it that have a name
+};
+
 class DebugSession : public DebugHook {
  public:
   // `pid`: the recorded process to debug (0: the first one).
@@ -44,6 +57,15 @@ class DebugSession : public DebugHook {
   Status remove_watchpoint(int kind, uint64_t addr, uint64_t len);
   std::string exe_path() const { return exe_path_; }
   Result<std::vector<uint8_t>> auxv();
+  // The loader's link map, read from the replayed memory: auxv (AT_PHDR,
+  // AT_PHNUM) -> PT_PHDR (load bias), PT_DYNAMIC -> DT_DEBUG -> r_debug.r_map
+  // -> the l_next chain. Empty (main_lm 0) for a static executable and
+  // before the loader filled r_debug. Stops early, as gdbserver does, where
+  // an entry's l_prev does not point back (the loader is changing the list).
+  Result<LinkMap> link_map();
+  // The raw siginfo_t (128 bytes) of `tid`'s signal-delivery-stop: an error
+  // unless the last stop was a recorded signal of that thread.
+  Result<std::vector<uint8_t>> siginfo(pid_t tid);
 
   // DebugHook
   bool watches(pid_t tgid) override;

@@ -483,10 +483,20 @@ RspResult<std::string> ReplayRspTarget::read_xfer(RspXferObject object, const st
       if (!auxv.ok()) return rsp_error(auxv.error());
       return std::string(auxv->begin(), auxv->end());
     }
-    case RspXferObject::kLibrariesSvr4:
-      return RspError{ENOTSUP, "libraries-svr4 is not provided yet (gdb reads the link map)"};
-    case RspXferObject::kSiginfo:
-      return RspError{ENOTSUP, "siginfo is not provided yet"};
+    case RspXferObject::kLibrariesSvr4: {
+      // The whole list always: the server does not offer
+      // augmented-libraries-svr4-read, so the client sends no start=/prev=.
+      Result<std::string> libs = replay_.libraries_svr4();
+      if (!libs.ok()) return rsp_error(libs.error());
+      return std::move(*libs);
+    }
+    case RspXferObject::kSiginfo: {
+      // The server does not pass its Hg thread; the thread of the last stop
+      // is the one a signal stopped.
+      Result<std::vector<uint8_t>> info = replay_.siginfo(replay_.current_thread());
+      if (!info.ok()) return rsp_error(info.error());
+      return std::string(info->begin(), info->end());
+    }
   }
   return RspError{ENOTSUP, "unknown qXfer object"};
 }

@@ -7,10 +7,10 @@
 // memory (read), software breakpoints (Z0, and Z1 served as software
 // breakpoints: the client cannot tell), watchpoints (Z2-Z4, in the engine's
 // debug registers; any range is split into aligned 1-8 byte pieces), forward continue and step, the recorded auxv and
-// executable path, and the files on disk (vFile). Not yet: writes to
-// registers or memory (diversions), reverse execution, libraries-svr4 and
-// siginfo (the client falls back to reading the link map from memory),
-// monitor commands.
+// executable path, the loaded libraries (libraries-svr4), the siginfo of a
+// signal stop (for the thread of the last stop: the server does not pass its
+// Hg thread), and the files on disk (vFile). Not yet: writes to registers or
+// memory (diversions), reverse execution, monitor commands.
 //
 // Ownership and threading: borrows the ReplayTarget, which must outlive it;
 // every call comes from the thread that opened the ReplayTarget (the server

@@ -71,6 +71,12 @@ class FakeReplay : public api::ReplayTarget {
   }
   std::string exe_path() override { return "/bin/recorded"; }
   Result<std::vector<uint8_t>> auxv() override { return std::vector<uint8_t>{6, 0, 0, 0, 0, 0, 0, 0}; }
+  Result<std::string> libraries_svr4() override { return libraries; }
+  Result<std::vector<uint8_t>> siginfo(api::ThreadRef t) override {
+    siginfo_threads.push_back(t);
+    if (!signal_stop) return make_error(ErrorKind::kBadInput, "not stopped at a signal");
+    return std::vector<uint8_t>(128, 0x5a);
+  }
 
   api::ThreadRef current = kMain;
   api::RegisterSet regs;
@@ -81,6 +87,9 @@ class FakeReplay : public api::ReplayTarget {
   std::deque<api::StopInfo> stops;
   bool saw_interrupt = false;
   int memory_reads = 0;
+  std::string libraries = "<library-list-svr4 version=\"1.0\"/>";
+  bool signal_stop = false;
+  std::vector<api::ThreadRef> siginfo_threads;
 };
 
 class Control final : public RspResumeControl {
@@ -407,11 +416,26 @@ TEST(ReplayRspTarget, XferObjectsAndMonitor) {
   ASSERT_TRUE(auxv.ok());
   EXPECT_EQ(*auxv, std::string("\x06\0\0\0\0\0\0\0", 8));
   auto libs = target.read_xfer(RspXferObject::kLibrariesSvr4, "");
-  ASSERT_FALSE(libs.ok());
-  EXPECT_EQ(libs.error().code, ENOTSUP);
+  ASSERT_TRUE(libs.ok());
+  EXPECT_EQ(*libs, replay.libraries);
   auto mon = target.monitor("help");
   ASSERT_TRUE(mon.ok());
   EXPECT_NE(mon->find("no monitor commands yet"), std::string::npos);
+}
+
+TEST(ReplayRspTarget, SiginfoOfTheStoppedThread) {
+  FakeReplay replay;
+  ReplayRspTarget target(replay);
+  auto none = target.read_xfer(RspXferObject::kSiginfo, "");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, EINVAL);
+  replay.signal_stop = true;
+  replay.current = kOther;
+  auto info = target.read_xfer(RspXferObject::kSiginfo, "");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(*info, std::string(128, '\x5a'));
+  ASSERT_EQ(replay.siginfo_threads.size(), 2u);
+  EXPECT_EQ(replay.siginfo_threads.back(), kOther);
 }
 
 TEST(HostFileSystem, ReadsFilesOnDisk) {
