@@ -136,14 +136,6 @@ int cmd_record(const std::vector<std::string>& args) {
 
 // Quotes `text` for one argument of a gdb command that splits its
 // arguments like a shell (gdb_buildargv: a backslash escapes any character).
-std::string gdb_quote(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\'' || c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
 
 int exit_status_of(int wait_status) {
   if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
@@ -154,8 +146,12 @@ int exit_status_of(int wait_status) {
 // Starts the debugger, connected to `listener`; its pid, or -1.
 pid_t launch_debugger(const std::string& debugger, const std::string& exe, const std::string& address,
                       const std::vector<std::string>& extra) {
-  std::vector<std::string> argv = {debugger, "-q", "-ex", "set sysroot /"};
-  if (!exe.empty()) argv.insert(argv.end(), {"-ex", "file " + gdb_quote(exe)});
+  // The program and its libraries are read through the connection
+  // (sysroot target:), so gdb gets the copies saved in the trace even when
+  // the files on disk were rebuilt or deleted. `exe` is unused: the stub
+  // names the program (qXfer:exec-file).
+  (void)exe;
+  std::vector<std::string> argv = {debugger, "-q", "-ex", "set sysroot target:"};
   argv.insert(argv.end(), {"-ex", "target extended-remote " + address});
   argv.insert(argv.end(), extra.begin(), extra.end());
   std::vector<char*> cargv;
@@ -211,8 +207,9 @@ const char* kReplayUsage =
     "Debugs a replay of the recorded program with gdb. ebb replays up to the\n"
     "program's first instruction after its exec (-p: the process PID, from\n"
     "ebb ps; default: the first process recorded), then starts gdb connected to\n"
-    "it (`-q -ex 'set sysroot /' -ex 'file EXE' -ex 'target extended-remote\n"
-    "ADDR'`, then GDB-ARGS) and exits with gdb's status. With --server, ebb\n"
+    "it (`-q -ex 'set sysroot target:' -ex 'target extended-remote ADDR'`,\n"
+    "then GDB-ARGS; gdb reads the program and its libraries from the copies\n"
+    "saved in the trace) and exits with gdb's status. With --server, ebb\n"
     "only listens (`target extended-remote ADDR` in any gdb) and exits 0 when\n"
     "the debugger detaches or disconnects.\n"
     "The replay runs forward only: breakpoints (break, hbreak), watchpoints\n"

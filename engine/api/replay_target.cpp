@@ -115,6 +115,7 @@ class SessionTarget : public ReplayTarget {
   }
 
   std::string exe_path() override { return s_->exe_path(); }
+  Result<std::string> saved_file(const std::string& path) override { return s_->saved_file(path); }
   Result<std::vector<uint8_t>> auxv() override { return s_->auxv(); }
   Result<std::string> libraries_svr4() override {
     auto map = s_->link_map();

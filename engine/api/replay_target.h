@@ -95,6 +95,11 @@ class ReplayTarget {
   // The recorded program's path (as exec'd) and its auxiliary vector.
   virtual std::string exe_path() = 0;
   virtual Result<std::vector<uint8_t>> auxv() = 0;
+  // The path (on this host) of the copy of the file `path` that the trace
+  // saved when the recorded program mapped it executable: the program, the
+  // loader, its libraries, as they were then. kBadInput when the trace has
+  // no copy of it (not mapped executable, or the copy failed). Read-only.
+  virtual Result<std::string> saved_file(const std::string& path) = 0;
   // The loaded shared objects at this point of the replay, as gdb's
   // <library-list-svr4 version="1.0" main-lm="0x..."> document: one
   // <library name lm l_addr l_ld lmid/> per link_map entry after the executable's.

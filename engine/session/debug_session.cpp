@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "engine/session/cpu_pin.h"
+#include "engine/trace/saved_files.h"
 
 namespace ebb::session {
 
@@ -32,12 +33,17 @@ Result<std::unique_ptr<DebugSession>> DebugSession::open(const std::string& trac
   }
   std::unique_ptr<DebugSession> s(new DebugSession());
   s->exe_path_ = header.getExePath();
+  s->trace_dir_ = trace_dir;
   s->pid_ = pid;
   s->at_fork_ = at_fork;
   s->replayer_ = std::make_unique<Replayer>(**reader, stub_path, header.getCpuidFaulting());
   s->reader_ = std::move(*reader);
   s->replayer_->set_debug_hook(s.get());
   return s;
+}
+
+Result<std::string> DebugSession::saved_file(const std::string& path) const {
+  return trace::find_saved_file(trace_dir_, path);
 }
 
 DebugSession::~DebugSession() {

@@ -56,6 +56,9 @@ class DebugSession : public DebugHook {
   Status insert_watchpoint(int kind, uint64_t addr, uint64_t len);
   Status remove_watchpoint(int kind, uint64_t addr, uint64_t len);
   std::string exe_path() const { return exe_path_; }
+  // The copy of the file `path` saved in the trace when the program mapped
+  // it executable; kBadInput when the trace has none.
+  Result<std::string> saved_file(const std::string& path) const;
   Result<std::vector<uint8_t>> auxv();
   // The loader's link map, read from the replayed memory: auxv (AT_PHDR,
   // AT_PHNUM) -> PT_PHDR (load bias), PT_DYNAMIC -> DT_DEBUG -> r_debug.r_map
@@ -96,6 +99,7 @@ class DebugSession : public DebugHook {
   pid_t pid_ = 0;
   bool at_fork_ = false;
   std::string exe_path_;
+  std::string trace_dir_;
   std::map<uint64_t, uint8_t> breakpoints_;  // address -> the program's byte
   ucontext_t caller_{}, engine_{};
   void* stack_ = nullptr;

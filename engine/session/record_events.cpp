@@ -17,6 +17,7 @@
 #include "engine/session/event_codec.h"
 #include "engine/session/record_task.h"
 #include "engine/session/vdso.h"
+#include "engine/trace/saved_files.h"
 
 namespace ebb::session {
 
@@ -36,6 +37,15 @@ Status check_clone3(const syscalls::SyscallCall& call) {
   if (call.entry_values[0] & (CLONE_NEWTIME | 0x200000000ull /* CLONE_INTO_CGROUP */))
     return make_error(ErrorKind::kUnsupported, "syscall clone3 with namespace or cgroup flags is not supported");
   return ok_status();
+}
+
+// A copy of a file the program maps executable, so that a debugger reads its
+// symbols even after it was rebuilt or deleted (trace/saved_files.h). Only
+// those symbols depend on it: a failure is a warning. `fd` < 0: open `path`.
+void save_exec_file(trace::TraceWriter& w, int fd, const std::string& path) {
+  if (!path.starts_with("/")) return;
+  Status saved = fd >= 0 ? w.saved_files().save(fd, path) : w.saved_files().save(path);
+  if (!saved) log_warn("cannot save a copy of %s in the trace: %s", path.c_str(), saved.error().message.c_str());
 }
 }  // namespace
 
@@ -133,6 +143,7 @@ Status EventRecorder::fill_mapping(RecordTask& task, schema::Mapping::Builder m,
   if (!fd.valid() || fstat(fd.get(), &st) < 0)
     return make_error(ErrorKind::kUnsupported, "cannot read the file mapped from fd " + std::to_string(int(call.args[4])));
   if (!S_ISREG(st.st_mode)) return ok_status();  // /dev/zero and the like: zero-filled
+  if ((call.args[2] & PROT_EXEC) && n > 0) save_exec_file(w_, fd.get(), std::string(target, static_cast<size_t>(n)));
   if ((call.args[3] & MAP_SHARED) && (call.args[2] & PROT_WRITE) && n > 0 && strncmp(target, "/memfd:", 7) != 0)
     log_warn("%s is mapped shared and writable: changes made to it outside the recording will not replay", target);
   uint64_t offset = call.args[5];
@@ -211,6 +222,9 @@ Status EventRecorder::on_exec_exit(RecordTask& task, const user_regs_struct& reg
   started_ = true;
   auto maps = ptrace::read_maps(task.tid());
   if (!maps) return maps.error();
+  for (const auto& m : *maps) {
+    if (m.prot & PROT_EXEC) save_exec_file(w_, -1, m.name);  // the program and the loader
+  }
   RemoteAddr insn;
   for (const auto& m : *maps) {
     if (m.name != "[vdso]") continue;

@@ -14,6 +14,7 @@
 #include "engine/base/fd.h"
 #include "engine/trace/chunk.h"
 #include "engine/trace/format.h"
+#include "engine/trace/saved_files.h"
 
 namespace ebb::trace {
 
@@ -108,6 +109,7 @@ struct TraceWriter::Impl {
   ChunkCompressor compressor;
   std::optional<Error> failed;  // the first write error; the writer stops there
   bool finished = false;
+  std::unique_ptr<SavedFiles> saved_files;  // created with the directory
 
   Status usable() const {
     if (failed) return *failed;
@@ -146,6 +148,7 @@ Result<std::unique_ptr<TraceWriter>> TraceWriter::create(const std::string& dir,
   EBB_TRY(make_trace_dir(dir));
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
+  impl->saved_files = std::make_unique<SavedFiles>(dir);
   impl->events_path = join(dir, kEventsFile);
 
   // `events` first, `header` last: a directory with a header always has a
@@ -220,5 +223,6 @@ Status TraceWriter::finish(const std::string& end_note) {
 uint64_t TraceWriter::event_count() const { return impl_->appended; }
 
 const std::string& TraceWriter::dir() const { return impl_->dir; }
+SavedFiles& TraceWriter::saved_files() { return *impl_->saved_files; }
 
 }  // namespace ebb::trace

@@ -16,6 +16,8 @@
 
 namespace ebb::trace {
 
+class SavedFiles;
+
 class TraceWriter {
  public:
   // Creates `dir` (which must not exist, or be empty) and writes the header.
@@ -35,6 +37,8 @@ class TraceWriter {
 
   uint64_t event_count() const;
   const std::string& dir() const;
+  // The `files/` folder of the trace (see saved_files.h).
+  SavedFiles& saved_files();
 
  private:
   struct Impl;

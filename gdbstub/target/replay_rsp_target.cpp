@@ -135,20 +135,20 @@ RspBytes registers_to_rsp(const api::RegisterSet& regs) {
   return out;
 }
 
-// ---- HostFileSystem -------------------------------------------------------
+// ---- ReplayFileSystem -------------------------------------------------------
 
-HostFileSystem::~HostFileSystem() { close_all(); }
+ReplayFileSystem::~ReplayFileSystem() { close_all(); }
 
-void HostFileSystem::close_all() {
+void ReplayFileSystem::close_all() {
   for (auto& [client_fd, host_fd] : files_) ::close(host_fd);
   files_.clear();
 }
 
 // Every process of the recording sees the same host files here, so the
 // process a path belongs to does not matter yet.
-RspResult<Done> HostFileSystem::setfs(int) { return Done{}; }
+RspResult<Done> ReplayFileSystem::setfs(int) { return Done{}; }
 
-RspResult<int> HostFileSystem::open(const RspOpenRequest& request) {
+RspResult<int> ReplayFileSystem::open(const RspOpenRequest& request) {
   if (request.write || request.append || request.create || request.truncate) {
     return RspError{EROFS, "the files of a replay are read-only: " + request.path};
   }
@@ -158,14 +158,19 @@ RspResult<int> HostFileSystem::open(const RspOpenRequest& request) {
   if (request.path.starts_with("/proc/")) {
     return RspError{ENOENT, "a replay's /proc is not served yet: " + request.path};
   }
-  int fd = ::open(request.path.c_str(), O_RDONLY | O_CLOEXEC);
+  // The copy saved at record time is the file the program ran; the one on
+  // disk may have been rebuilt since. Either is opened read-only: a replay
+  // never changes the trace or the host's files.
+  auto saved = replay_.saved_file(request.path);
+  std::string path = saved ? *saved : request.path;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return RspError{errno, "open " + request.path + ": " + strerror(errno)};
   int client_fd = next_fd_++;
   files_[client_fd] = fd;
   return client_fd;
 }
 
-RspResult<RspBytes> HostFileSystem::pread(int fd, uint64_t count, uint64_t offset) {
+RspResult<RspBytes> ReplayFileSystem::pread(int fd, uint64_t count, uint64_t offset) {
   auto it = files_.find(fd);
   if (it == files_.end()) return RspError{EBADF, "pread: no open file " + std::to_string(fd)};
   RspBytes data(std::min(count, kMaxPread));
@@ -175,11 +180,11 @@ RspResult<RspBytes> HostFileSystem::pread(int fd, uint64_t count, uint64_t offse
   return data;
 }
 
-RspResult<uint64_t> HostFileSystem::pwrite(int fd, uint64_t, const RspBytes&) {
+RspResult<uint64_t> ReplayFileSystem::pwrite(int fd, uint64_t, const RspBytes&) {
   return RspError{EBADF, "pwrite: file " + std::to_string(fd) + " is open read-only"};
 }
 
-RspResult<Done> HostFileSystem::close(int fd) {
+RspResult<Done> ReplayFileSystem::close(int fd) {
   auto it = files_.find(fd);
   if (it == files_.end()) return RspError{EBADF, "close: no open file " + std::to_string(fd)};
   ::close(it->second);
@@ -187,7 +192,7 @@ RspResult<Done> HostFileSystem::close(int fd) {
   return Done{};
 }
 
-RspResult<RspFileStat> HostFileSystem::fstat(int fd) {
+RspResult<RspFileStat> ReplayFileSystem::fstat(int fd) {
   auto it = files_.find(fd);
   if (it == files_.end()) return RspError{EBADF, "fstat: no open file " + std::to_string(fd)};
   struct stat st;
@@ -210,7 +215,7 @@ RspResult<RspFileStat> HostFileSystem::fstat(int fd) {
   return out;
 }
 
-RspResult<std::string> HostFileSystem::readlink(const std::string& path) {
+RspResult<std::string> ReplayFileSystem::readlink(const std::string& path) {
   if (path.starts_with("/proc/")) return RspError{ENOENT, "a replay's /proc is not served yet: " + path};
   char buf[PATH_MAX];
   ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
@@ -220,7 +225,7 @@ RspResult<std::string> HostFileSystem::readlink(const std::string& path) {
 
 // ---- ReplayRspTarget ------------------------------------------------------
 
-ReplayRspTarget::ReplayRspTarget(api::ReplayTarget& replay) : replay_(replay) {}
+ReplayRspTarget::ReplayRspTarget(api::ReplayTarget& replay) : replay_(replay), files_(replay) {}
 
 std::vector<RspThread> ReplayRspTarget::threads() {
   std::vector<RspThread> out;

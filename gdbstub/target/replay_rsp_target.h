@@ -9,7 +9,8 @@
 // debug registers; any range is split into aligned 1-8 byte pieces), forward continue and step, the recorded auxv and
 // executable path, the loaded libraries (libraries-svr4), the siginfo of a
 // signal stop (for the thread of the last stop: the server does not pass its
-// Hg thread), and the files on disk (vFile). Not yet: writes to registers or
+// Hg thread), and the program's files (vFile: the copies saved in the trace,
+// else the files on disk). Not yet: writes to registers or
 // memory (diversions), reverse execution, monitor commands.
 //
 // Ownership and threading: borrows the ReplayTarget, which must outlive it;
@@ -32,15 +33,16 @@ namespace ebb::rsp {
 // bytes) for the engine's registers. Exposed for tests.
 RspBytes registers_to_rsp(const api::RegisterSet& regs);
 
-// vFile over the host's own files, read-only: the path the client names is
-// opened as ebb sees it. (Serving the copies saved in the trace, so symbols
-// load after the binaries changed, comes later.)
-class HostFileSystem final : public RspFileSystem {
+// vFile, read-only: a path the trace saved a copy of (the program, the
+// loader, the libraries it mapped executable) opens that copy, so symbols
+// load after the binaries were rebuilt or deleted; any other path opens the
+// host's file as ebb sees it. Borrows the ReplayTarget.
+class ReplayFileSystem final : public RspFileSystem {
  public:
-  HostFileSystem() = default;
-  ~HostFileSystem() override;
-  HostFileSystem(const HostFileSystem&) = delete;
-  HostFileSystem& operator=(const HostFileSystem&) = delete;
+  explicit ReplayFileSystem(api::ReplayTarget& replay) : replay_(replay) {}
+  ~ReplayFileSystem() override;
+  ReplayFileSystem(const ReplayFileSystem&) = delete;
+  ReplayFileSystem& operator=(const ReplayFileSystem&) = delete;
 
   RspResult<Done> setfs(int pid) override;
   RspResult<int> open(const RspOpenRequest& request) override;
@@ -54,6 +56,7 @@ class HostFileSystem final : public RspFileSystem {
   void close_all();
 
  private:
+  api::ReplayTarget& replay_;
   std::map<int, int> files_;  // the client's descriptor -> host fd
   int next_fd_ = 1;
 };
@@ -102,7 +105,7 @@ class ReplayRspTarget final : public RspTarget {
   void drop_breakpoints();
 
   api::ReplayTarget& replay_;
-  HostFileSystem files_;
+  ReplayFileSystem files_;
   std::map<uint64_t, BreakpointKinds> breakpoints_;
   std::vector<Watchpoint> watchpoints_;
   bool gone_ = false;

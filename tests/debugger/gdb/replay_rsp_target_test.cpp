@@ -70,6 +70,11 @@ class FakeReplay : public api::ReplayTarget {
     return s;
   }
   std::string exe_path() override { return "/bin/recorded"; }
+  Result<std::string> saved_file(const std::string& path) override {
+    auto it = saved.find(path);
+    if (it == saved.end()) return make_error(ErrorKind::kBadInput, "no saved copy");
+    return it->second;
+  }
   Result<std::vector<uint8_t>> auxv() override { return std::vector<uint8_t>{6, 0, 0, 0, 0, 0, 0, 0}; }
   Result<std::string> libraries_svr4() override { return libraries; }
   Result<std::vector<uint8_t>> siginfo(api::ThreadRef t) override {
@@ -90,6 +95,7 @@ class FakeReplay : public api::ReplayTarget {
   std::string libraries = "<library-list-svr4 version=\"1.0\"/>";
   bool signal_stop = false;
   std::vector<api::ThreadRef> siginfo_threads;
+  std::map<std::string, std::string> saved;  // original path -> saved copy
 };
 
 class Control final : public RspResumeControl {
@@ -438,7 +444,7 @@ TEST(ReplayRspTarget, SiginfoOfTheStoppedThread) {
   EXPECT_EQ(replay.siginfo_threads.back(), kOther);
 }
 
-TEST(HostFileSystem, ReadsFilesOnDisk) {
+TEST(ReplayFileSystem, ReadsFilesOnDisk) {
   char path[] = "/tmp/ebb-host-fs-XXXXXX";
   int fd = mkstemp(path);
   ASSERT_GE(fd, 0);
@@ -471,6 +477,28 @@ TEST(HostFileSystem, ReadsFilesOnDisk) {
   ASSERT_TRUE(link.ok());
   EXPECT_EQ(*link, "/some/target");
   unlink(path);
+}
+
+TEST(ReplayFileSystem, PrefersTheCopySavedInTheTrace) {
+  char copy[] = "/tmp/ebb-saved-copy-XXXXXX";
+  int fd = mkstemp(copy);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "recorded", 8), 8);
+  ::close(fd);
+  FakeReplay replay;
+  replay.saved["/gone/program"] = copy;  // the original no longer exists
+  ReplayRspTarget target(replay);
+  RspFileSystem* fs = target.file_system();
+  auto f = fs->open(RspOpenRequest{"/gone/program"});
+  ASSERT_TRUE(f.ok());
+  auto data = fs->pread(*f, 100, 0);
+  ASSERT_TRUE(data.ok());
+  EXPECT_EQ(std::string(data->begin(), data->end()), "recorded");
+  ASSERT_TRUE(fs->close(*f).ok());
+  RspOpenRequest w{"/gone/program"};
+  w.write = true;
+  EXPECT_EQ(fs->open(w).error().code, EROFS);
+  unlink(copy);
 }
 
 }  // namespace

@@ -20,6 +20,10 @@ a header of comments:
   # interrupt-when: TXT count those seconds from when TXT appears in the output
   # interrupt-to: group send it to the whole process group instead (gdb, ebb
   #                     and the replayed program), as a terminal does
+  # delete-exe: yes     record a copy of the tracee made in the temporary
+  #                     folder and delete that copy before the replay (the
+  #                     symbols then come only from the trace's files/;
+  #                     mode server: gdb gets no `file` and reads vFile)
   # exit: N             the status `ebb replay` must end with (default 0)
   # expect: REGEX       must match the output, each after the previous one
   # reject: REGEX       must match nowhere in the output
@@ -58,6 +62,7 @@ class Scenario:
         self.mode = "gdb"
         self.ebb_args = []
         self.exit = 0
+        self.delete_exe = False
         self.expect = []
         self.reject = []
         self.packets = []
@@ -88,6 +93,8 @@ class Scenario:
             self.mode = value.strip()
         elif key == "ebb-args":
             self.ebb_args = shlex.split(value)
+        elif key == "delete-exe":
+            self.delete_exe = value.strip() == "yes"
         elif key == "exit":
             self.exit = int(value)
         elif key == "expect":
@@ -250,7 +257,10 @@ def session_server(ebb, scenario, marks, trace, exe, packet_log, env):
         if not m:
             gdb_out = "[no 'listening on' line from ebb]\n"
         else:
-            cmd = ["gdb", *gdb_options(packet_log), "-ex", f"file {exe}",
+            # With the program deleted, gdb gets no `file`: it asks for the
+            # exec-file and reads it (sysroot "target:") over vFile.
+            load = [] if scenario.delete_exe else ["-ex", f"file {exe}"]
+            cmd = ["gdb", *gdb_options(packet_log), *load,
                    "-ex", f"target extended-remote {m.group(1)}", *gdb_commands(scenario, marks)]
             gdb_status, gdb_out = run(cmd, env=env)
             if gdb_status != 0:
@@ -331,11 +341,17 @@ def main():
     packet_log = os.path.join(tmp, "packets.log")
     ok = False
     try:
+        if scenario.delete_exe:
+            recorded = os.path.join(tmp, scenario.tracee)
+            shutil.copy2(exe, recorded)
+            exe = recorded
         status, out = run([opts.ebb, "record", "-o", trace, exe], env=env)
         if status != scenario.record_exit:
             print(f"FAIL {scenario.name}: ebb record exited with {status}, "
                   f"expected {scenario.record_exit}\n{out}")
             return 1
+        if scenario.delete_exe:
+            os.unlink(exe)
         if scenario.replay_pid == "child":
             scenario.ebb_args += ["-p", recorded_child_pid(opts.ebb, trace, env)]
         elif scenario.replay_pid:

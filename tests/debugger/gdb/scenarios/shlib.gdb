@@ -4,10 +4,10 @@
 # tracee: fib
 # record-exit: 3
 # expect: Breakpoint 1, main \(\) at .*fib\.c:@main_call@
-# expect: ^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes.* /\S*libc\.so\.6$
+# expect: ^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes.* (target:)?/\S*libc\.so\.6$
 # expect: Breakpoint 2 at 0x[0-9a-f]+
 # expect: Breakpoint 2, .*printf
-# expect: printf.* in section \.text of /\S*libc\.so\.6
+# expect: printf.* in section \.text of (target:)?/\S*libc\.so\.6
 # expect: #1  0x[0-9a-f]+ in main \(\) at .*fib\.c:@main_print@
 # expect: \[Inferior 1 \(process \d+\) exited with code 03\]
 # packet: w \$qXfer:libraries-svr4:read::0,

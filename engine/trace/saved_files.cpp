@@ -1,0 +1,102 @@
+#include "engine/trace/saved_files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <vector>
+
+#include "engine/base/fd.h"
+
+namespace ebb::trace {
+
+namespace {
+
+constexpr const char* kFolder = "/files";
+constexpr const char* kIndex = "/files/index";
+
+// copy_file_range(2) shares extents where the file system can (reflink) and
+// copies in the kernel elsewhere; it fails with EXDEV (across file systems
+// before 5.3), ENOSYS, EINVAL or EOPNOTSUPP where it cannot, and then the
+// bytes go through user space.
+Status copy_all(int in, int out, uint64_t size, const std::string& what) {
+  loff_t in_off = 0, out_off = 0;
+  bool fallback = false;
+  while (static_cast<uint64_t>(in_off) < size && !fallback) {
+    ssize_t n = copy_file_range(in, &in_off, out, &out_off, size - in_off, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) fallback = true;
+    else if (n < 0) return os_error("cannot copy " + what);
+    else if (n == 0) break;  // the file shrank while we copied
+  }
+  if (!fallback) return ok_status();
+  std::vector<char> buf(1 << 20);
+  while (true) {
+    ssize_t n = pread(in, buf.data(), buf.size(), in_off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return os_error("cannot read " + what);
+    if (n == 0) return ok_status();
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = pwrite(out, buf.data() + done, static_cast<size_t>(n - done), out_off + done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return os_error("cannot write the copy of " + what);
+      done += w;
+    }
+    in_off += n;
+    out_off += n;
+  }
+}
+
+}  // namespace
+
+Status SavedFiles::save(int fd, const std::string& original_path) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return os_error("cannot stat " + original_path);
+  if (!S_ISREG(st.st_mode)) return ok_status();
+  Key key{st.st_dev, st.st_ino, st.st_size, static_cast<int64_t>(st.st_mtime)};
+  if (saved_.count(key)) return ok_status();
+  if (mkdir((dir_ + kFolder).c_str(), 0755) != 0 && errno != EEXIST)
+    return os_error("cannot create " + dir_ + kFolder);
+  std::string name = std::to_string(next_);
+  std::string copy = dir_ + kFolder + "/" + name;
+  ScopedFd out(::open(copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+  if (!out.valid()) return os_error("cannot create " + copy);
+  Status copied = copy_all(fd, out.get(), static_cast<uint64_t>(st.st_size), original_path);
+  if (!copied) {
+    unlink(copy.c_str());
+    return copied;
+  }
+  std::string line = name + "\t" + original_path + "\n";
+  ScopedFd index(::open((dir_ + kIndex).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (!index.valid() || write(index.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+    return os_error("cannot write " + dir_ + kIndex);
+  ++next_;
+  saved_.insert(key);
+  return ok_status();
+}
+
+Status SavedFiles::save(const std::string& path) {
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return os_error("cannot open " + path);
+  return save(fd.get(), path);
+}
+
+Result<std::string> find_saved_file(const std::string& trace_dir, const std::string& original_path) {
+  std::ifstream index(trace_dir + kIndex);
+  std::string line, found;
+  while (std::getline(index, line)) {
+    size_t tab = line.find('\t');
+    if (tab == std::string::npos || tab == 0) continue;  // not a line this version wrote
+    if (line.compare(tab + 1, std::string::npos, original_path) != 0) continue;
+    std::string name = line.substr(0, tab);
+    if (name.find('/') != std::string::npos) continue;  // stay inside files/
+    found = name;
+  }
+  if (found.empty())
+    return make_error(ErrorKind::kBadInput, "the trace has no saved copy of " + original_path);
+  return trace_dir + kFolder + "/" + found;
+}
+
+}  // namespace ebb::trace
