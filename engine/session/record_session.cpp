@@ -137,6 +137,7 @@ void Recorder::schedule() {
     run_queue_.pop_front();
     auto it = tasks_.find(tid);
     if (it == tasks_.end() || it->second->state != TaskState::kReady) continue;
+    if (exiting_groups_.count(it->second->tgid)) continue;  // being killed by exit_group
     if (!resume(*it->second, TaskState::kRunning).ok()) running_ = 0;  // vanished: its exit follows
   }
 }
@@ -208,11 +209,14 @@ Status Recorder::handle(pid_t tid, const ptrace::Stop& stop) {
   if (stop.kind == ptrace::StopKind::kExited || stop.kind == ptrace::StopKind::kKilled) return on_gone(tid, stop);
   RecordTask& task = task_for(tid);
   if (stopping_) return task.t.resume_syscall(0);  // let SIGKILL finish it
-  // The other threads of a process in exit_group are being killed: what
-  // they still report (a syscall's end on the way out) is not an event.
-  if (exiting_groups_.count(task.tgid) && task.state != TaskState::kRunning && !task.exec_pending &&
-      stop.kind == ptrace::StopKind::kSyscall)
+  // The threads of a process in exit_group are being killed: what they
+  // still report (a syscall's end, a stop on the way out) is not an event,
+  // and none of them runs user code again.
+  if (exiting_groups_.count(task.tgid)) {
+    if (running_ == task.tid()) running_ = 0;
+    task.state = TaskState::kExiting;
     return task.t.resume_syscall(0);
+  }
   switch (stop.kind) {
     case ptrace::StopKind::kSyscall:
       return on_syscall_stop(task);
