@@ -243,7 +243,8 @@ int cmd_replay_debug(const po::variables_map& vm, const std::vector<std::string>
   }
   if (vm.count("pid") && vm.count("onfork")) return die("replay", "give -p or -f, not both", kExitUsage);
   int pid = vm.count("pid") ? vm["pid"].as<int>() : vm.count("onfork") ? vm["onfork"].as<int>() : 0;
-  ebb::api::ReplayTargetOptions options{vm["trace"].as<std::string>(), pid, vm.count("onfork") != 0};
+  ebb::api::ReplayTargetOptions options{vm["trace"].as<std::string>(), pid, vm.count("onfork") != 0,
+                                        vm.count("goto") ? vm["goto"].as<uint64_t>() : 0};
   auto replay = ebb::api::ReplayTarget::open(options);
   if (!replay) return die("replay", replay.error().message, kExitEbbFailed);
   auto first_stop = (*replay)->start();
@@ -272,6 +273,7 @@ int cmd_replay(const std::vector<std::string>& all_args) {
   desc.add_options()("help,h", "show this help")("autopilot,a", "run to the end without a debugger")(
       "pid,p", po::value<int>(), "the process to debug, once it has exec'd (checked against ebb ps)")(
       "onfork,f", po::value<int>(), "the same, stopping first at the fork that created it")(
+      "goto,g", po::value<uint64_t>(), "debugger: replay on autopilot up to event N (ebb dump numbers), then stop")(
       "server", po::value<std::string>(),
       "listen on ADDR:PORT (port 0: any free one) or unix:PATH and wait for a debugger")(
       "listen-any", "allow --server on an address other than loopback (prints a warning)")(

@@ -158,7 +158,7 @@ Result<std::unique_ptr<ReplayTarget>> ReplayTarget::open(const ReplayTargetOptio
       return make_error(ErrorKind::kBadInput,
                         "process " + std::to_string(options.pid) + " is not in the recording (see ebb ps)");
   }
-  auto s = session::DebugSession::open(*dir, *stub, options.pid, at_fork);
+  auto s = session::DebugSession::open(*dir, *stub, options.pid, at_fork, options.goto_event);
   if (!s) return s.error();
   return std::unique_ptr<ReplayTarget>(new SessionTarget(std::move(*s)));
 }

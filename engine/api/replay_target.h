@@ -65,6 +65,7 @@ struct ReplayTargetOptions {
   std::string trace;  // "" = latest
   int pid = 0;        // the process to debug; 0 = the first one recorded
   bool from_fork = false;  // stop first at its creation, even if it execs later
+  uint64_t goto_event = 0; // stop first once the replay has reached this event (ebb dump numbers)
 };
 
 class ReplayTarget {

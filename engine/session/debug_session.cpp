@@ -20,7 +20,7 @@ constexpr int kMaxLinkMapEntries = 4096;  // a cycle in a corrupted list ends he
 }  // namespace
 
 Result<std::unique_ptr<DebugSession>> DebugSession::open(const std::string& trace_dir, const std::string& stub_path,
-                                                         pid_t pid, bool at_fork) {
+                                                         pid_t pid, bool at_fork, uint64_t start_event) {
   auto reader = trace::TraceReader::open(trace_dir);
   if (!reader) return reader.error();
   auto header = (*reader)->header();
@@ -36,6 +36,7 @@ Result<std::unique_ptr<DebugSession>> DebugSession::open(const std::string& trac
   s->trace_dir_ = trace_dir;
   s->pid_ = pid;
   s->at_fork_ = at_fork;
+  s->start_event_ = start_event;
   s->replayer_ = std::make_unique<Replayer>(**reader, stub_path, header.getCpuidFaulting());
   s->reader_ = std::move(*reader);
   s->replayer_->set_debug_hook(s.get());
@@ -113,10 +114,15 @@ bool DebugSession::watches(pid_t tgid) {
 }
 
 pid_t DebugSession::stopped(const DebugStop& stop) {
+  // With -g, the replay runs on autopilot until that event.
+  if (!first_stop_sent_ && start_event_ && replayer_event() < start_event_) return 0;
+  first_stop_sent_ = true;
   last_stop_ = stop;
   swapcontext(&engine_, &caller_);
   return next_step_;
 }
+
+uint64_t DebugSession::replayer_event() const { return reader_->event_number(); }
 
 ReplayTask* DebugSession::any_task() {
   for (auto& [tid, t] : replayer_->tasks())

@@ -37,7 +37,7 @@ class DebugSession : public DebugHook {
   // `pid`: the recorded process to debug (0: the first one).
   // `at_fork`: stop first where the process is created, not at its exec.
   static Result<std::unique_ptr<DebugSession>> open(const std::string& trace_dir, const std::string& stub_path,
-                                                    pid_t pid, bool at_fork = false);
+                                                    pid_t pid, bool at_fork = false, uint64_t start_event = 0);
   ~DebugSession() override;
 
   Result<DebugStop> start();
@@ -78,6 +78,7 @@ class DebugSession : public DebugHook {
   Status relay(ReplayTask& task, uint64_t addr) override;
   bool interrupted() override { return interrupted_ && interrupted_(); }
   bool starts_at_fork() override { return at_fork_; }
+  bool first_stop_due(uint64_t event) override { return !first_stop_sent_ && start_event_ && event >= start_event_; }
   uint64_t watched(uint64_t addr, uint64_t len) override;
   uint64_t hardware_hit(ReplayTask& task) override;
 
@@ -87,6 +88,7 @@ class DebugSession : public DebugHook {
   void run_engine();
   Result<DebugStop> switch_to_engine();
   ReplayTask* any_task();
+  uint64_t replayer_event() const;
   Status apply_watchpoints();
   struct Watch {
     int kind;
@@ -98,6 +100,8 @@ class DebugSession : public DebugHook {
   std::unique_ptr<Replayer> replayer_;
   pid_t pid_ = 0;
   bool at_fork_ = false;
+  uint64_t start_event_ = 0;      // -g: no stop before this event
+  bool first_stop_sent_ = false;
   std::string exe_path_;
   std::string trace_dir_;
   std::map<uint64_t, uint8_t> breakpoints_;  // address -> the program's byte

@@ -68,6 +68,9 @@ class DebugHook {
   virtual bool interrupted() = 0;
   // Whether the debugged process's first stop is its creation (no exec).
   virtual bool starts_at_fork() = 0;
+  // With a start event (ebb replay -g N): true once the replay reached it
+  // and nothing stopped yet.
+  virtual bool first_stop_due(uint64_t event) = 0;
   // The start of a watchpoint that a write to [addr, addr+len) by the
   // kernel (a replayed syscall) hits, or 0.
   virtual uint64_t watched(uint64_t addr, uint64_t len) = 0;

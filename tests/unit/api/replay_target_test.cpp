@@ -151,6 +151,28 @@ TEST_F(ReplayTargetTest, WatchpointSeesWritesBySyscalls) {
   EXPECT_EQ(std::string(bytes->begin(), bytes->end()), "watched");
 }
 
+// ebb replay -g N: the replay runs on autopilot up to event N, then stops.
+TEST_F(ReplayTargetTest, GotoEventStopsLaterThanTheStart) {
+  auto plain = open_target();
+  ASSERT_TRUE(plain);
+  auto first = plain->start();
+  ASSERT_TRUE(first.ok());
+  auto start_regs = plain->registers(first->thread);
+  ASSERT_TRUE(start_regs.ok());
+  plain.reset();
+  auto later = ReplayTarget::open(ReplayTargetOptions{trace_, 0, false, 20});
+  ASSERT_TRUE(later.ok()) << later.error().message;
+  auto stop = (*later)->start();
+  ASSERT_TRUE(stop.ok()) << stop.error().message;
+  EXPECT_EQ(stop->reason, StopReason::kInitial);
+  auto regs = (*later)->registers(stop->thread);
+  ASSERT_TRUE(regs.ok());
+  EXPECT_NE(pc(*regs), pc(*start_regs)) << "event 20 is past the program's first instruction";
+  auto end = (*later)->resume(ResumeAction{ResumeKind::kContinue, {}}, kNever);
+  ASSERT_TRUE(end.ok()) << end.error().message;
+  EXPECT_EQ(end->reason, StopReason::kExited);
+}
+
 TEST_F(ReplayTargetTest, UnknownProcessIsRefused) {
   auto t = ReplayTarget::open(ReplayTargetOptions{trace_, 999999999});
   ASSERT_FALSE(t.ok());
