@@ -50,6 +50,8 @@ struct RecordedProcess {
 };
 // The processes of a recording, in order of creation.
 Result<std::vector<RecordedProcess>> processes(const std::string& trace_arg);
+// The recorded process `pid`, or kBadInput naming it.
+Result<RecordedProcess> find_process(const std::string& trace_arg, int pid);
 // Prints processes() as `ebb ps` does.
 Status ps(const std::string& trace_arg, FILE* out);
 

@@ -55,6 +55,14 @@ Result<std::vector<RecordedProcess>> processes(const std::string& trace_arg) {
   return out;
 }
 
+Result<RecordedProcess> find_process(const std::string& trace_arg, int pid) {
+  auto procs = processes(trace_arg);
+  if (!procs) return procs.error();
+  for (const auto& p : *procs)
+    if (p.pid == pid) return p;
+  return make_error(ErrorKind::kBadInput, "process " + std::to_string(pid) + " is not in the recording (see ebb ps)");
+}
+
 Status ps(const std::string& trace_arg, FILE* out) {
   auto procs = processes(trace_arg);
   if (!procs) return procs.error();

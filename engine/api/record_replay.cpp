@@ -92,12 +92,8 @@ Result<ProgramOutcome> replay_autopilot(const std::string& trace_arg, int pid) {
   auto dir = trace::resolve_trace_dir(trace_arg);
   if (!dir) return dir.error();
   if (pid) {
-    auto procs = processes(*dir);
-    if (!procs) return procs.error();
-    bool found = false;
-    for (const auto& p : *procs) found |= p.pid == pid;
-    if (!found)
-      return make_error(ErrorKind::kBadInput, "process " + std::to_string(pid) + " is not in the recording (see ebb ps)");
+    auto process = find_process(*dir, pid);
+    if (!process) return process.error();
   }
   auto stub = find_stub();
   if (!stub) return stub.error();

@@ -146,17 +146,9 @@ Result<std::unique_ptr<ReplayTarget>> ReplayTarget::open(const ReplayTargetOptio
   if (!stub) return stub.error();
   bool at_fork = false;
   if (options.pid) {
-    auto procs = processes(*dir);
-    if (!procs) return procs.error();
-    bool found = false;
-    for (const auto& p : *procs) {
-      if (p.pid != options.pid) continue;
-      found = true;
-      at_fork = options.from_fork || !p.execs;  // a child that never execs is debugged from its fork
-    }
-    if (!found)
-      return make_error(ErrorKind::kBadInput,
-                        "process " + std::to_string(options.pid) + " is not in the recording (see ebb ps)");
+    auto process = find_process(*dir, options.pid);
+    if (!process) return process.error();
+    at_fork = options.from_fork || !process->execs;  // a child that never execs is debugged from its fork
   }
   auto s = session::DebugSession::open(*dir, *stub, options.pid, at_fork, options.goto_event);
   if (!s) return s.error();

@@ -3,7 +3,10 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <vector>
+
+#include "engine/arch/cpu.h"
 
 namespace ebb::session {
 
@@ -22,6 +25,37 @@ Result<int> pin_to_one_cpu(int preferred) {
   CPU_SET(cpu, &one);
   if (sched_setaffinity(0, sizeof one, &one) < 0) return os_error("sched_setaffinity");
   return cpu;
+}
+
+namespace {
+
+// Without CPUID faulting the program ran CPUID natively during recording; it
+// will again in replay, so the CPU must be the same kind, with the same
+// enabled XSAVE state.
+Status check_cpu_compatible(schema::TraceHeader::Reader h) {
+  if (h.getCpuidFaulting()) return ok_status();
+  arch::CpuDescription here = arch::describe_cpu();
+  auto c = h.getCpu();
+  bool same = here.vendor == c.getVendor().cStr() && here.family == c.getFamily() &&
+              here.model == c.getModel() && here.stepping == c.getStepping() && here.xcr0 == c.getXcr0();
+  if (same) return ok_status();
+  char msg[320];
+  snprintf(msg, sizeof msg,
+           "this trace was recorded without CPUID faulting on %s family %u model %u stepping %u (xcr0 0x%llx); "
+           "this CPU is %s family %u model %u stepping %u (xcr0 0x%llx), so replay could diverge: refusing",
+           c.getVendor().cStr(), c.getFamily(), c.getModel(), c.getStepping(), (unsigned long long)c.getXcr0(),
+           here.vendor.c_str(), here.family, here.model, here.stepping, (unsigned long long)here.xcr0);
+  return make_error(ErrorKind::kUnsupported, msg);
+}
+
+
+}  // namespace
+
+Status pin_for_replay(schema::TraceHeader::Reader header) {
+  EBB_TRY(check_cpu_compatible(header));
+  auto cpu = pin_to_one_cpu(header.getCpuidFaulting() ? -1 : header.getCpu().getBoundCpu());
+  if (!cpu) return cpu.error();
+  return ok_status();
 }
 
 }  // namespace ebb::session

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/base/result.h"
+#include "engine/trace/ebb_trace.capnp.h"
 
 namespace ebb::session {
 
@@ -11,5 +12,10 @@ namespace ebb::session {
 // allowed, spread by pid. (Without CPUID faulting, replay prefers the
 // recording's CPU: CPUID reports the APIC id of the CPU it runs on.)
 Result<int> pin_to_one_cpu(int preferred = -1);
+
+// For a replay of the trace with `header`: refuses a CPU that could answer
+// CPUID differently when the recording could not trap CPUID (no CPUID
+// faulting), then pins to the recording's CPU in that case, else to any.
+Status pin_for_replay(schema::TraceHeader::Reader header);
 
 }  // namespace ebb::session

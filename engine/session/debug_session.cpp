@@ -24,13 +24,7 @@ Result<std::unique_ptr<DebugSession>> DebugSession::open(const std::string& trac
   auto reader = trace::TraceReader::open(trace_dir);
   if (!reader) return reader.error();
   auto header = (*reader)->header();
-  if (!header.getCpuidFaulting()) {
-    auto cpu = pin_to_one_cpu(header.getCpu().getBoundCpu());
-    if (!cpu) return cpu.error();
-  } else {
-    auto cpu = pin_to_one_cpu();
-    if (!cpu) return cpu.error();
-  }
+  EBB_TRY(pin_for_replay(header));
   std::unique_ptr<DebugSession> s(new DebugSession());
   s->exe_path_ = header.getExePath();
   s->trace_dir_ = trace_dir;

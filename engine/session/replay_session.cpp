@@ -224,10 +224,17 @@ Status Replayer::finish_syscall(ReplayTask& task, schema::SyscallEvent::Reader e
     if (!r) return r.error();
     task.leaked_scratch = 0;  // `regs` still holds the state before the munmap
   }
+  return complete_syscall(task, ev, *regs, args_rewritten);
+}
+
+// The end of every replayed syscall: registers as recorded (checked first),
+// output echoed, and the debugger told if it watches or steps here.
+Status Replayer::complete_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, user_regs_struct regs,
+                                  bool args_rewritten) {
   user_regs_struct want = load_user_regs(ev.getRegsAfter());
-  regs->rax = want.rax;
-  regs->orig_rax = want.orig_rax;
-  EBB_TRY(check_.registers_after(*regs, want, args_rewritten, ev));
+  regs.rax = want.rax;
+  regs.orig_rax = want.orig_rax;
+  EBB_TRY(check_.registers_after(regs, want, args_rewritten, ev));
   EBB_TRY(task.t.set_regs(want));
   if (ev.getEchoFd() != 0) EBB_TRY(echo_output(task, ev));
   if (debugged(task)) check_watched_writes(task, ev);
@@ -400,36 +407,11 @@ Result<ProgramOutcome> Replayer::run() {
   return check_.end_of_trace();
 }
 
-namespace {
-
-// Without CPUID faulting the program ran CPUID natively during recording; it
-// will again in replay, so the CPU must be the same kind, with the same
-// enabled XSAVE state.
-Status check_cpu_compatible(schema::TraceHeader::Reader h) {
-  if (h.getCpuidFaulting()) return ok_status();
-  arch::CpuDescription here = arch::describe_cpu();
-  auto c = h.getCpu();
-  bool same = here.vendor == c.getVendor().cStr() && here.family == c.getFamily() &&
-              here.model == c.getModel() && here.stepping == c.getStepping() && here.xcr0 == c.getXcr0();
-  if (same) return ok_status();
-  char msg[320];
-  snprintf(msg, sizeof msg,
-           "this trace was recorded without CPUID faulting on %s family %u model %u stepping %u (xcr0 0x%llx); "
-           "this CPU is %s family %u model %u stepping %u (xcr0 0x%llx), so replay could diverge: refusing",
-           c.getVendor().cStr(), c.getFamily(), c.getModel(), c.getStepping(), (unsigned long long)c.getXcr0(),
-           here.vendor.c_str(), here.family, here.model, here.stepping, (unsigned long long)here.xcr0);
-  return make_error(ErrorKind::kUnsupported, msg);
-}
-
-}  // namespace
-
 Result<ProgramOutcome> replay_autopilot(const ReplayConfig& config) {
   auto reader = trace::TraceReader::open(config.trace_dir);
   if (!reader) return reader.error();
   auto header = (*reader)->header();
-  EBB_TRY(check_cpu_compatible(header));
-  auto cpu = pin_to_one_cpu(header.getCpuidFaulting() ? -1 : header.getCpu().getBoundCpu());
-  if (!cpu) return cpu.error();
+  EBB_TRY(pin_for_replay(header));
   Replayer replayer(**reader, config.stub_path, header.getCpuidFaulting());
   return replayer.run();
 }

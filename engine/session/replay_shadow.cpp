@@ -60,13 +60,7 @@ Status Replayer::run_on_shadow(ReplayTask& task, schema::SyscallEvent::Reader ev
   EBB_TRY(check_.executed_result(static_cast<int64_t>(after->rax), ev));
   if (ev.getNumber() == SYS_close) shadows_[task.tgid].erase(static_cast<int64_t>(ev.getArgs()[0]));
   for (auto w : ev.getWrites()) EBB_TRY(task.t.write(RemoteAddr(w.getAddr()), w.getData().begin(), w.getData().size()));
-  user_regs_struct want = load_user_regs(ev.getRegsAfter());
-  after->rax = want.rax;
-  after->orig_rax = want.orig_rax;
-  EBB_TRY(check_.registers_after(*after, want, true, ev));
-  EBB_TRY(task.t.set_regs(want));
-  if (ev.getEchoFd() != 0) EBB_TRY(echo_output(task, ev));
-  return ok_status();
+  return complete_syscall(task, ev, *after, true);
 }
 
 // At the entry stop of a memfd_create that succeeded in the recording.
@@ -90,7 +84,7 @@ Status Replayer::run_memfd_create(ReplayTask& task, schema::SyscallEvent::Reader
   auto closed = ptrace::remote_syscall(task.t, insn, SYS_close, static_cast<uint64_t>(real));
   if (!closed) return closed.error();
   table[ev.getResult()] = ShadowFd{shadow, cloexec};
-  return task.t.set_regs(load_user_regs(ev.getRegsAfter()));
+  return complete_syscall(task, ev, *regs, true);  // `regs`: before the dup3 and close
 }
 
 void Replayer::shadows_after_exec(pid_t tgid) {

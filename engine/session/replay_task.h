@@ -115,6 +115,8 @@ class Replayer {
   Status on_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev);
   Status finish_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, const syscalls::SyscallSpec* spec,
                         bool args_rewritten);
+  Status complete_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, user_regs_struct regs,
+                          bool args_rewritten);
   Status rewrite_memory_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, user_regs_struct& regs);
   Status echo_output(ReplayTask& task, schema::SyscallEvent::Reader ev);
   Status on_signal(ReplayTask& task, schema::SignalEvent::Reader ev);

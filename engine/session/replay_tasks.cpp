@@ -134,7 +134,7 @@ Status Replayer::exec_stub(ReplayTask& task) {
       if (any->tid == task.t.pid()) return make_error(ErrorKind::kTraceeGone, "the task died in exec");
       continue;
     }
-    ::ptrace(PTRACE_CONT, any->tid, nullptr, nullptr);
+    (void)ptrace::Tracee(any->tid).resume_cont(0);  // a dying thread: it may be gone already
   }
   return run_stub_to_syscall_exit(task);
 }
