@@ -10,14 +10,14 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
-# Build: compiler, CMake, Cap'n Proto, zstd, Boost.Program_options, libelf, GoogleTest.
+# Build: compiler, CMake, Cap'n Proto, zstd, Boost.Program_options, libelf, Zydis (x86 decoding), GoogleTest.
 # Tests: gdb and the programs the end-to-end tests record (python3, coreutils, sqlite3, git, make).
 packages=(
   build-essential cmake g++ pkg-config
   libcapnp-dev capnproto
   libzstd-dev zstd
   libboost-program-options-dev
-  libelf-dev
+  libelf-dev libzydis-dev
   libgtest-dev googletest
   python3 gdb coreutils sqlite3 git make
 )

@@ -100,6 +100,15 @@ class SessionTarget : public ReplayTarget {
   Result<std::vector<uint8_t>> read_memory(ThreadRef thread, uint64_t addr, size_t len) override {
     return s_->read_memory(thread.tid, addr, len);
   }
+  Status write_registers(ThreadRef thread, const RegisterSet& regs) override {
+    user_fpregs_struct fp;
+    std::memcpy(&fp, regs.fxsave.data(), sizeof fp);
+    return s_->write_registers(thread.tid, arch::from_array(regs.gp), fp);
+  }
+  Status write_memory(ThreadRef thread, uint64_t addr, const std::vector<uint8_t>& data) override {
+    return s_->write_memory(thread.tid, addr, data);
+  }
+  Status end_diversion() override { return s_->end_diversion(); }
   Status insert_breakpoint(uint64_t addr) override { return s_->insert_breakpoint(addr); }
   Status remove_breakpoint(uint64_t addr) override { return s_->remove_breakpoint(addr); }
   Status insert_watchpoint(WatchKind kind, uint64_t addr, uint64_t len) override {

@@ -5,8 +5,14 @@
 // Value types only: front ends (gdbstub/target) never see engine objects.
 //
 // Threading: all calls must come from the thread that called open() (ptrace
-// requires it). Reverse execution (issue 6) and writes to registers or
-// memory (diversions) are not supported yet: they return kUnsupported.
+// requires it). Reverse execution (issue 6) is not supported yet.
+//
+// Writes to registers or memory start a diversion: from then on the
+// selected process runs live (its syscalls fail with ENOSYS, nothing
+// outside is touched), as a debugger's function call needs. The diversion
+// ends at the first resume after the registers are back as they were
+// before it (a function call returned, or only memory was written): that
+// resume first puts the process back exactly as recorded.
 #pragma once
 
 #include <array>
@@ -82,6 +88,10 @@ class ReplayTarget {
   virtual Result<RegisterSet> registers(ThreadRef thread) = 0;
   // The program's own bytes: breakpoints ebb inserted are not visible.
   virtual Result<std::vector<uint8_t>> read_memory(ThreadRef thread, uint64_t addr, size_t len) = 0;
+  virtual Status write_registers(ThreadRef thread, const RegisterSet& regs) = 0;
+  virtual Status write_memory(ThreadRef thread, uint64_t addr, const std::vector<uint8_t>& data) = 0;
+  // Ends a diversion now, if there is one (a debugger that leaves).
+  virtual Status end_diversion() = 0;
   virtual Status insert_breakpoint(uint64_t addr) = 0;
   virtual Status remove_breakpoint(uint64_t addr) = 0;
   // Watchpoints in debug registers: at most 4, of 1, 2, 4 or 8 aligned

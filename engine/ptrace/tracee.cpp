@@ -3,6 +3,8 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/ptrace.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <cstring>
 
 #include "engine/base/log.h"
+#include "engine/ptrace/proc_maps.h"
 
 namespace ebb::ptrace {
 
@@ -324,6 +327,58 @@ Result<int64_t> remote_syscall(Tracee& t, RemoteAddr syscall_insn, int64_t nr, u
   auto after = t.regs();
   if (!after) return after.error();
   return static_cast<int64_t>(after->rax);
+}
+
+Result<pid_t> remote_fork(Tracee& t, RemoteAddr syscall_insn) {
+  auto regs = t.regs();
+  if (!regs) return regs.error();
+  user_regs_struct r = *regs;
+  r.rip = syscall_insn.addr();
+  r.rax = SYS_fork;
+  r.orig_rax = static_cast<uint64_t>(-1);
+  EBB_TRY(t.set_regs(r));
+  pid_t child = 0;
+  int syscall_stops = 0;
+  while (syscall_stops < 2) {  // entry, PTRACE_EVENT_FORK, exit
+    EBB_TRY(t.resume_syscall(0));
+    auto stop = t.wait();
+    if (!stop) return stop.error();
+    if (stop->kind == StopKind::kSyscall) {
+      ++syscall_stops;
+    } else if (stop->kind == StopKind::kEvent && stop->event == PTRACE_EVENT_FORK) {
+      auto msg = t.event_msg();
+      if (!msg) return msg.error();
+      child = static_cast<pid_t>(*msg);
+    } else {
+      return make_error(ErrorKind::kDivergence, "an injected fork in thread " + std::to_string(t.pid()) +
+                                                    " was interrupted (stop kind " +
+                                                    std::to_string(static_cast<int>(stop->kind)) + ")");
+    }
+  }
+  auto after = t.regs();
+  if (!after) return after.error();
+  if (static_cast<int64_t>(after->rax) < 0 || child == 0)
+    return make_error(ErrorKind::kTraceeGone, "an injected fork in thread " + std::to_string(t.pid()) +
+                                                  " failed: " + strerror(static_cast<int>(-after->rax)));
+  Tracee copy(child);
+  auto first = copy.wait();
+  if (!first) return first.error();
+  if (first->kind == StopKind::kExited || first->kind == StopKind::kKilled)
+    return make_error(ErrorKind::kTraceeGone, "the fork of thread " + std::to_string(t.pid()) + " died at once");
+  return child;
+}
+
+uint64_t find_syscall_instruction(Tracee& t) {
+  auto maps = read_maps(t.pid());
+  if (!maps) return 0;
+  for (const MapEntry& m : *maps) {
+    if (!(m.prot & PROT_EXEC) || m.name == "[vsyscall]") continue;
+    std::vector<uint8_t> code(m.end - m.start);
+    size_t n = t.read_best_effort(RemoteAddr(m.start), code.data(), code.size());
+    for (size_t i = 0; i + 1 < n; ++i)
+      if (code[i] == 0x0f && code[i + 1] == 0x05) return m.start + i;
+  }
+  return 0;
 }
 
 }  // namespace ebb::ptrace

@@ -122,6 +122,18 @@ Result<int64_t> remote_syscall(Tracee& t, RemoteAddr syscall_insn, int64_t nr,
                                uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0,
                                uint64_t a3 = 0, uint64_t a4 = 0, uint64_t a5 = 0);
 
+// Makes the tracee fork (an injected fork(2) at `syscall_insn`, as
+// remote_syscall) and returns the child's pid once the child sits in its
+// first ptrace-stop (auto-attached: the tracee's tracer must have set
+// PTRACE_O_TRACEFORK). The child is a copy of the calling thread only, and
+// its registers are those after the fork: the caller sets the ones it wants
+// in both. The tracee's registers are left as the syscall left them.
+Result<pid_t> remote_fork(Tracee& t, RemoteAddr syscall_insn);
+
+// The address of some `syscall` instruction (0f 05) in an executable
+// mapping of process `pid`, for injected syscalls; 0 when there is none.
+uint64_t find_syscall_instruction(Tracee& t);
+
 // Forks a child that runs `before_stop`, stops itself, and is then seized
 // with PTRACE_SEIZE and `options`. Returns once the child sits in its first
 // ptrace-stop (a SIGCONT signal-delivery-stop: resume it with signal 0).

@@ -97,6 +97,22 @@ Result<DebugStop> DebugSession::resume(pid_t step_tid, std::function<bool()> int
   next_step_ = step_tid;
   interrupted_ = std::move(interrupted);
   EBB_TRY(apply_watchpoints());
+  if (diversion_) {
+    auto back = diversion_->registers_restored(*replayer_);
+    if (!back) return back.error();
+    if (!*back) {
+      ReplayTask* t = any_task();
+      pid_t tid = 0;
+      for (pid_t th : threads()) tid = th;
+      if (!t) return make_error(ErrorKind::kTraceeGone, "the diverted process is gone");
+      auto stop = diversion_->run(*t, tid, step_tid != 0, *this);
+      interrupted_ = nullptr;
+      if (stop) last_stop_ = *stop;
+      return stop;
+    }
+    EBB_TRY(end_diversion());
+    EBB_TRY(apply_watchpoints());
+  }
   auto out = switch_to_engine();
   interrupted_ = nullptr;
   return out;
@@ -152,6 +168,51 @@ Result<std::vector<uint8_t>> DebugSession::read_memory(pid_t tid, uint64_t addr,
   for (auto& [bp, orig] : breakpoints_)  // show the program's bytes, not ours
     if (bp >= addr && bp < addr + len) out[bp - addr] = orig;
   return out;
+}
+
+Status DebugSession::begin_diversion() {
+  if (diversion_) return ok_status();
+  if (!started_ || finished_) return make_error(ErrorKind::kBadInput, "the program is not running");
+  auto d = Diversion::begin(*replayer_, pid_);
+  if (!d) return d.error();
+  diversion_ = std::move(*d);
+  breakpoints_at_diversion_ = breakpoints_;
+  return ok_status();
+}
+
+Status DebugSession::end_diversion() {
+  if (!diversion_) return ok_status();
+  auto d = std::move(diversion_);
+  return d->end(*replayer_, breakpoints_at_diversion_, breakpoints_);
+}
+
+Status DebugSession::write_registers(pid_t tid, const user_regs_struct& regs, const user_fpregs_struct& fpregs) {
+  ReplayTask* t = replayer_->find_task(tid);
+  if (!t || t->tgid != pid_) return make_error(ErrorKind::kBadInput, "no thread " + std::to_string(tid) + " at this point");
+  auto gp = t->t.regs();
+  if (!gp) return gp.error();
+  auto fp = t->t.fpregs();
+  if (!fp) return fp.error();
+  bool same = std::memcmp(&*gp, &regs, sizeof regs) == 0 && std::memcmp(&*fp, &fpregs, sizeof fpregs) == 0;
+  if (same && !diversion_) return ok_status();  // nothing changes: no diversion
+  EBB_TRY(begin_diversion());
+  t = replayer_->find_task(tid);
+  EBB_TRY(t->t.set_regs(regs));
+  return t->t.set_fpregs(fpregs);
+}
+
+Status DebugSession::write_memory(pid_t tid, uint64_t addr, const std::vector<uint8_t>& data) {
+  ReplayTask* t = tid ? replayer_->find_task(tid) : any_task();
+  if (!t || t->tgid != pid_) t = any_task();
+  if (!t) return make_error(ErrorKind::kBadInput, "the process has no threads at this point");
+  EBB_TRY(begin_diversion());
+  std::vector<uint8_t> bytes = data;
+  for (auto& [bp, orig] : breakpoints_) {  // the program's byte changes; ebb's int3 stays
+    if (bp < addr || bp >= addr + bytes.size()) continue;
+    orig = bytes[bp - addr];
+    bytes[bp - addr] = kInt3;
+  }
+  return t->t.write(RemoteAddr(addr), bytes.data(), bytes.size());
 }
 
 Status DebugSession::insert_breakpoint(uint64_t addr) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/base/result.h"
+#include "engine/session/diversion.h"
 #include "engine/session/replay_task.h"
 
 namespace ebb::session {
@@ -49,6 +50,15 @@ class DebugSession : public DebugHook {
   Result<user_regs_struct> regs(pid_t tid);
   Result<user_fpregs_struct> fpregs(pid_t tid);
   Result<std::vector<uint8_t>> read_memory(pid_t tid, uint64_t addr, size_t len);
+  // Writes start a diversion (diversion.h): the next resume runs the
+  // program live from the changed state, until the debugger has put the
+  // registers back (a function call returned, or only memory was written);
+  // then that resume first puts the program back as recorded.
+  Status write_registers(pid_t tid, const user_regs_struct& regs, const user_fpregs_struct& fpregs);
+  Status write_memory(pid_t tid, uint64_t addr, const std::vector<uint8_t>& data);
+  bool in_diversion() const { return diversion_ != nullptr; }
+  // Ends a diversion now (a debugger that leaves): the program as recorded.
+  Status end_diversion();
   Status insert_breakpoint(uint64_t addr);
   Status remove_breakpoint(uint64_t addr);
   // Hardware watchpoints (debug registers): at most 4, each 1, 2, 4 or 8
@@ -90,6 +100,9 @@ class DebugSession : public DebugHook {
   ReplayTask* any_task();
   uint64_t replayer_event() const;
   Status apply_watchpoints();
+  Status begin_diversion();
+  std::unique_ptr<Diversion> diversion_;
+  std::map<uint64_t, uint8_t> breakpoints_at_diversion_;
   struct Watch {
     int kind;
     uint64_t addr, len;

@@ -93,6 +93,11 @@ class Replayer {
   // For a debug session: the replay's task for a recorded tid, and all tasks.
   ReplayTask* find_task(pid_t tid) { return task(tid); }
   const std::map<pid_t, std::unique_ptr<ReplayTask>>& tasks() const { return tasks_; }
+  // Whether the recorded process `tgid` has memfds shadowed in ebb.
+  bool has_shadows(pid_t tgid) const {
+    auto it = shadows_.find(tgid);
+    return it != shadows_.end() && !it->second.empty();
+  }
   // The stack pointer at the process's exec (argc, argv, envp, auxv above).
   uint64_t exec_sp(pid_t tgid) const {
     auto it = exec_sp_.find(tgid);

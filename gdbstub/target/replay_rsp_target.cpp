@@ -135,6 +135,55 @@ RspBytes registers_to_rsp(const api::RegisterSet& regs) {
   return out;
 }
 
+namespace {
+
+uint64_t load_reg(const RspBytes& in, const char* name) {
+  const RspRegisterInfo* r = rsp_x86_64_register(name);
+  return load_le(in.data() + r->offset, std::min<uint32_t>(r->size, 8));
+}
+
+void load_bytes(const RspBytes& in, const char* name, uint8_t* out) {
+  const RspRegisterInfo* r = rsp_x86_64_register(name);
+  std::copy(in.begin() + r->offset, in.begin() + r->offset + r->size, out);
+}
+
+void put_le(uint8_t* p, uint64_t v, size_t size) {
+  for (size_t i = 0; i < size; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+}  // namespace
+
+// The inverse of registers_to_rsp, over `base` (the registers now): the
+// upper halves of ymm0-15 are not written (the engine's RegisterSet has no
+// XSAVE area yet).
+api::RegisterSet registers_from_rsp(const api::RegisterSet& base, const RspBytes& in) {
+  api::RegisterSet out = base;
+  for (const GpMapping& m : kGpMappings) {
+    const RspRegisterInfo* r = rsp_x86_64_register(m.name);
+    uint64_t v = load_reg(in, m.name);
+    if (r->size < 8) v |= base.gp[m.index] & ~((1ull << (8 * r->size)) - 1);  // the slot's upper half stays
+    out.gp[m.index] = v;
+  }
+  uint8_t* fx = out.fxsave.data();
+  static const char* const kSt[] = {"st0", "st1", "st2", "st3", "st4", "st5", "st6", "st7"};
+  for (size_t i = 0; i < 8; ++i) load_bytes(in, kSt[i], fx + kFxSt0 + 16 * i);
+  put_le(fx + kFxFcw, load_reg(in, "fctrl"), 2);
+  put_le(fx + kFxFsw, load_reg(in, "fstat"), 2);
+  uint64_t tags = load_reg(in, "ftag");
+  uint8_t abridged = 0;
+  for (int phys = 0; phys < 8; ++phys)
+    if (((tags >> (2 * phys)) & 3) != 3) abridged |= static_cast<uint8_t>(1u << phys);
+  fx[kFxFtw] = abridged;
+  put_le(fx + kFxFip, load_reg(in, "fioff") | (load_reg(in, "fiseg") << 32), 8);
+  put_le(fx + kFxFdp, load_reg(in, "fooff") | (load_reg(in, "foseg") << 32), 8);
+  put_le(fx + kFxFop, load_reg(in, "fop") & 0x7ff, 2);
+  static const char* const kXmm[] = {"xmm0", "xmm1", "xmm2",  "xmm3",  "xmm4",  "xmm5",  "xmm6",  "xmm7",
+                                     "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"};
+  for (size_t i = 0; i < 16; ++i) load_bytes(in, kXmm[i], fx + kFxXmm0 + 16 * i);
+  put_le(fx + kFxMxcsr, load_reg(in, "mxcsr"), 4);
+  return out;
+}
+
 // ---- ReplayFileSystem -------------------------------------------------------
 
 ReplayFileSystem::~ReplayFileSystem() { close_all(); }
@@ -243,8 +292,15 @@ RspResult<RspBytes> ReplayRspTarget::read_registers(RspThread thread) {
   return registers_to_rsp(*regs);
 }
 
-RspResult<Done> ReplayRspTarget::write_registers(RspThread, const RspBytes&) {
-  return RspError{ENOTSUP, "writing registers/memory in a replay is not supported yet"};
+// A write starts a diversion (the engine's DebugSession): the replay is put
+// back as recorded when the client resumes with the registers restored.
+RspResult<Done> ReplayRspTarget::write_registers(RspThread thread, const RspBytes& values) {
+  if (gone_) return RspError{ESRCH, "the program has exited"};
+  Result<api::RegisterSet> now = replay_.registers(thread_ref(thread));
+  if (!now.ok()) return rsp_error(now.error(), ESRCH);
+  Status st = replay_.write_registers(thread_ref(thread), registers_from_rsp(*now, values));
+  if (!st.ok()) return rsp_error(st.error());
+  return Done{};
 }
 
 // The engine reads all of a range or fails; the protocol wants the readable
@@ -274,8 +330,11 @@ RspResult<RspBytes> ReplayRspTarget::read_memory(RspThread thread, RspAddress ad
   return out;
 }
 
-RspResult<Done> ReplayRspTarget::write_memory(RspThread, RspAddress, const RspBytes&) {
-  return RspError{ENOTSUP, "writing registers/memory in a replay is not supported yet"};
+RspResult<Done> ReplayRspTarget::write_memory(RspThread thread, RspAddress address, const RspBytes& data) {
+  if (gone_) return RspError{ESRCH, "the program has exited"};
+  Status st = replay_.write_memory(thread_ref(thread), address.value, data);
+  if (!st.ok()) return rsp_error(st.error(), EFAULT);
+  return Done{};
 }
 
 namespace {
@@ -529,6 +588,8 @@ void ReplayRspTarget::drop_breakpoints() {
 // breakpoints or open files.
 void ReplayRspTarget::detach() {
   drop_breakpoints();
+  Status st = replay_.end_diversion();
+  if (!st.ok()) log_warn("rsp target: ending the diversion: %s", st.error().message.c_str());
   files_.close_all();
 }
 

@@ -32,6 +32,8 @@ namespace ebb::rsp {
 // The g-packet bytes (rsp_x86_64_registers() order, rsp_x86_64_registers_size()
 // bytes) for the engine's registers. Exposed for tests.
 RspBytes registers_to_rsp(const api::RegisterSet& regs);
+// The inverse, over `base` (what the client did not send stays as it was).
+api::RegisterSet registers_from_rsp(const api::RegisterSet& base, const RspBytes& values);
 
 // vFile, read-only: a path the trace saved a copy of (the program, the
 // loader, the libraries it mapped executable) opens that copy, so symbols

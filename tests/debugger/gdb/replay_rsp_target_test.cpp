@@ -38,6 +38,18 @@ class FakeReplay : public api::ReplayTarget {
     for (size_t i = 0; i < len; ++i) out[i] = static_cast<uint8_t>(addr + i);
     return out;
   }
+  Status write_registers(api::ThreadRef, const api::RegisterSet& r) override {
+    written_regs = r;
+    return ok_status();
+  }
+  Status write_memory(api::ThreadRef, uint64_t addr, const std::vector<uint8_t>& data) override {
+    written_memory[addr] = data;
+    return ok_status();
+  }
+  Status end_diversion() override {
+    ++diversions_ended;
+    return ok_status();
+  }
   Status insert_breakpoint(uint64_t addr) override {
     inserted.push_back(addr);
     live.insert(addr);
@@ -87,6 +99,9 @@ class FakeReplay : public api::ReplayTarget {
   api::RegisterSet regs;
   std::vector<uint64_t> inserted, removed;
   std::set<uint64_t> live;
+  std::optional<api::RegisterSet> written_regs;
+  std::map<uint64_t, std::vector<uint8_t>> written_memory;
+  int diversions_ended = 0;
   std::map<uint64_t, std::pair<api::WatchKind, uint64_t>> watches;
   std::vector<api::ResumeAction> actions;
   std::deque<api::StopInfo> stops;
@@ -213,16 +228,31 @@ TEST(ReplayRspTarget, ThreadsAndRegistersThroughTheAdapter) {
   EXPECT_EQ(gone.error().code, ESRCH);
 }
 
-TEST(ReplayRspTarget, WritesAreNotSupported) {
+TEST(ReplayRspTarget, WritesRoundTripToTheEngine) {
   FakeReplay replay;
+  for (size_t i = 0; i < replay.regs.gp.size(); ++i) replay.regs.gp[i] = 0xabcd000000000000ull | (0x1000 + i);
+  replay.regs.fxsave[0] = 0x7f;
+  replay.regs.fxsave[1] = 0x03;               // fcw
+  replay.regs.fxsave[4] = 0x81;               // abridged tags: physical 0 and 7 in use
+  replay.regs.fxsave[8] = 0x44;               // fip low byte
+  replay.regs.fxsave[15] = 0x11;              // fip high byte (fiseg)
+  replay.regs.fxsave[24] = 0x80;
+  replay.regs.fxsave[25] = 0x1f;              // mxcsr
+  for (size_t i = 0; i < 16; ++i) replay.regs.fxsave[160 + i] = static_cast<uint8_t>(i + 1);  // xmm0
   ReplayRspTarget target(replay);
-  auto g = target.write_registers(rsp(kMain), RspBytes(rsp_x86_64_registers_size()));
-  ASSERT_FALSE(g.ok());
-  EXPECT_EQ(g.error().code, ENOTSUP);
-  EXPECT_NE(g.error().message.find("not supported yet"), std::string::npos);
-  auto m = target.write_memory(rsp(kMain), RspAddress{kPage}, RspBytes{1});
-  ASSERT_FALSE(m.ok());
-  EXPECT_EQ(m.error().code, ENOTSUP);
+  RspBytes g = registers_to_rsp(replay.regs);
+  const RspRegisterInfo* rip = rsp_x86_64_register("rip");
+  g[rip->offset] = 0x42;  // the client moves the pc
+  ASSERT_TRUE(target.write_registers(rsp(kMain), g).ok());
+  ASSERT_TRUE(replay.written_regs.has_value());
+  api::RegisterSet want = replay.regs;
+  want.gp[16] = (want.gp[16] & ~0xffull) | 0x42;
+  EXPECT_EQ(replay.written_regs->gp, want.gp);  // 32-bit slots keep their upper halves
+  EXPECT_EQ(replay.written_regs->fxsave, want.fxsave);
+  ASSERT_TRUE(target.write_memory(rsp(kMain), RspAddress{kPage + 4}, RspBytes{1, 2, 3}).ok());
+  EXPECT_EQ(replay.written_memory[kPage + 4], (std::vector<uint8_t>{1, 2, 3}));
+  target.detach();
+  EXPECT_EQ(replay.diversions_ended, 1);
 }
 
 TEST(ReplayRspTarget, MemoryReadStopsWhereTheMappingEnds) {

@@ -27,6 +27,9 @@ a header of comments:
   # exit: N             the status `ebb replay` must end with (default 0)
   # expect: REGEX       must match the output, each after the previous one
   # reject: REGEX       must match nowhere in the output
+  # contains: REGEX     must match somewhere in the output, in any order (the
+  #                     replayed program's own output, which reaches the
+  #                     terminal unsynchronized with gdb's)
   # packet: REGEX       must match the packet log (gdb's `set remotelogfile`:
   #                     "w $PACKET" sent by gdb, "r $REPLY" received)
 
@@ -65,6 +68,7 @@ class Scenario:
         self.delete_exe = False
         self.expect = []
         self.reject = []
+        self.contains = []
         self.packets = []
         self.replay_pid = None
         self.interrupt_after = None
@@ -101,6 +105,8 @@ class Scenario:
             self.expect.append(value)
         elif key == "reject":
             self.reject.append(value)
+        elif key == "contains":
+            self.contains.append(value)
         elif key == "packet":
             self.packets.append(value)
         elif key == "replay-pid":
@@ -291,6 +297,9 @@ def check(scenario, marks, status, output, packet_log):
             problems.append(f"expected /{rx.pattern}/ after offset {pos}{where}")
             continue
         pos = m.end()
+    for pattern in scenario.contains:
+        if not re.search(pattern, output, re.MULTILINE):
+            problems.append(f"expected /{pattern}/ somewhere")
     for pattern in scenario.reject:
         rx = re.compile(substitute(pattern, marks), re.MULTILINE)
         m = rx.search(output)
