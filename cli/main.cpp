@@ -16,20 +16,18 @@
 #include <string>
 #include <vector>
 
+#include "cli/common.h"
+#include "cli/replay_debug.h"
 #include "engine/api/ebb_api.h"
-#include "engine/api/replay_target.h"
-#include "gdbstub/server/rsp_server.h"
-#include "gdbstub/target/replay_rsp_target.h"
-#include "gdbstub/transport/rsp_listener.h"
 
 namespace po = boost::program_options;
 using ebb::Result;
+using ebb::cli::die;
+using ebb::cli::kExitCannotRun;
+using ebb::cli::kExitEbbFailed;
+using ebb::cli::kExitUsage;
 
 namespace {
-
-constexpr int kExitUsage = 2;
-constexpr int kExitEbbFailed = 125;    // ebb itself could not do the job
-constexpr int kExitCannotRun = 127;    // like a shell: the program cannot be run
 
 const char* kTopUsage =
     "usage: ebb <command> [options] [args]\n"
@@ -51,11 +49,6 @@ const char* kTopUsage =
     "Threads and child processes are recorded; a thread that spins without\n"
     "syscalls keeps the others waiting (no preemption yet). Under gdb the\n"
     "replay runs forward only (no reverse execution or checkpoints yet).\n";
-
-int die(const char* cmd, const std::string& msg, int code) {
-  fprintf(stderr, "ebb %s: %s\n", cmd, msg.c_str());
-  return code;
-}
 
 // Ends ebb the way the program ended: same exit status, or death by the same
 // signal (without a core file of ebb's own).
@@ -137,69 +130,6 @@ int cmd_record(const std::vector<std::string>& args) {
 // Quotes `text` for one argument of a gdb command that splits its
 // arguments like a shell (gdb_buildargv: a backslash escapes any character).
 
-int exit_status_of(int wait_status) {
-  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
-  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
-  return kExitEbbFailed;
-}
-
-// Starts the debugger, connected to `listener`; its pid, or -1.
-pid_t launch_debugger(const std::string& debugger, const std::string& exe, const std::string& address,
-                      const std::vector<std::string>& extra) {
-  // The program and its libraries are read through the connection
-  // (sysroot target:), so gdb gets the copies saved in the trace even when
-  // the files on disk were rebuilt or deleted. `exe` is unused: the stub
-  // names the program (qXfer:exec-file).
-  (void)exe;
-  std::vector<std::string> argv = {debugger, "-q", "-ex", "set sysroot target:"};
-  argv.insert(argv.end(), {"-ex", "target extended-remote " + address});
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  std::vector<char*> cargv;
-  for (std::string& a : argv) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  fflush(stdout);
-  fflush(stderr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    execvp(cargv[0], cargv.data());
-    fprintf(stderr, "ebb replay: cannot run %s: %s\n", debugger.c_str(), strerror(errno));
-    _exit(kExitCannotRun);
-  }
-  return pid;
-}
-
-// Serves the debugger `gdb` until it exits; a debugger that disconnects may
-// connect again. Returns the debugger's exit status as ebb's.
-int serve_debugger(pid_t gdb, const std::string& debugger, ebb::rsp::RspListener& listener,
-                   ebb::rsp::RspServer& server) {
-  // The terminal's Ctrl-C is for the debugger, which turns it into an
-  // interrupt packet; ebb must survive it.
-  signal(SIGINT, SIG_IGN);
-  ebb::ScopedFd gdb_fd(static_cast<int>(syscall(SYS_pidfd_open, gdb, 0)));
-  bool connected_once = false;
-  while (true) {
-    pollfd fds[2] = {{listener.fd(), POLLIN, 0}, {gdb_fd.get(), POLLIN, 0}};
-    int n = poll(fds, gdb_fd.valid() ? 2 : 1, -1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    if (fds[1].revents) break;  // the debugger exited
-    if (!fds[0].revents) continue;
-    Result<ebb::ScopedFd> client = listener.accept();
-    if (!client.ok()) {
-      fprintf(stderr, "ebb replay: %s\n", client.error().message.c_str());
-      break;
-    }
-    connected_once = true;
-    server.serve(std::move(*client), &listener);
-    if (!gdb_fd.valid()) break;  // no way to wait for a reconnection without blocking
-  }
-  int status = 0;
-  while (waitpid(gdb, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!connected_once) fprintf(stderr, "ebb replay: %s exited without connecting\n", debugger.c_str());
-  return exit_status_of(status);
-}
-
 const char* kReplayUsage =
     "usage: ebb replay [TRACE] [-p PID|-f PID] [--debugger PATH] [-- GDB-ARGS...]\n"
     "       ebb replay [TRACE] [-p PID] --server ADDR:PORT|unix:PATH [--listen-any]\n"
@@ -212,11 +142,14 @@ const char* kReplayUsage =
     "saved in the trace) and exits with gdb's status. With --server, ebb\n"
     "only listens (`target extended-remote ADDR` in any gdb) and exits 0 when\n"
     "the debugger detaches or disconnects.\n"
-    "The replay runs forward only: breakpoints (break, hbreak), watchpoints\n"
-    "(watch, rwatch, awatch: up to 4, of 1, 2, 4 or 8 aligned bytes), continue,\n"
-    "step, next, finish, stepi, Ctrl-C, registers, memory, backtraces, threads.\n"
-    "Not yet: reverse execution, checkpoints, writing registers or memory,\n"
-    "calling functions.\n"
+    "The replay runs forward: breakpoints (break, hbreak), watchpoints (watch,\n"
+    "rwatch, awatch: up to 4, of 1, 2, 4 or 8 aligned bytes), continue, step,\n"
+    "next, finish, stepi, Ctrl-C, registers, memory, backtraces, threads.\n"
+    "Writing a variable or a register, or calling a function (print f(x)),\n"
+    "runs the program live in a diversion that ebb undoes when you resume.\n"
+    "Checkpoints: `monitor checkpoint`, `monitor restart N` (or the gdb\n"
+    "commands ebb-checkpoint, ebb-restart N, ebb-checkpoints that ebb loads).\n"
+    "Not yet: reverse execution.\n"
     "ebb listens on 127.0.0.1 only, unless --listen-any: whoever connects to a\n"
     "debugger server can run arbitrary code as you.\n\n"
     "With --autopilot, re-executes the recorded program from the trace alone,\n"
@@ -226,42 +159,22 @@ const char* kReplayUsage =
     "the event number at the first difference from the recording (status 125).\n\noptions";
 
 int cmd_replay_debug(const po::variables_map& vm, const std::vector<std::string>& gdb_args) {
-  bool server_only = vm.count("server") > 0;
-  if (server_only && (vm.count("debugger") || !gdb_args.empty()))
+  ebb::cli::ReplayDebugConfig config;
+  config.server_only = vm.count("server") > 0;
+  if (config.server_only && (vm.count("debugger") || !gdb_args.empty()))
     return die("replay", "--server serves a debugger you start: no --debugger or gdb arguments", kExitUsage);
-  if (vm.count("listen-any") && !server_only)
+  if (vm.count("listen-any") && !config.server_only)
     return die("replay", "--listen-any goes with --server", kExitUsage);
-  auto address = ebb::rsp::parse_listen_address(server_only ? vm["server"].as<std::string>() : "127.0.0.1:0");
-  if (!address) return die("replay", address.error().message, kExitUsage);
-
-  // The address is checked before the (slow) replay to the program's start.
-  auto listener = ebb::rsp::RspListener::open(*address, vm.count("listen-any") > 0);
-  if (!listener) {
-    bool refused = listener.error().kind == ebb::ErrorKind::kBadInput;
-    std::string hint = refused && !vm.count("listen-any") ? " (--listen-any allows it)" : "";
-    return die("replay", listener.error().message + hint, refused ? kExitUsage : kExitEbbFailed);
-  }
   if (vm.count("pid") && vm.count("onfork")) return die("replay", "give -p or -f, not both", kExitUsage);
-  int pid = vm.count("pid") ? vm["pid"].as<int>() : vm.count("onfork") ? vm["onfork"].as<int>() : 0;
-  ebb::api::ReplayTargetOptions options{vm["trace"].as<std::string>(), pid, vm.count("onfork") != 0,
-                                        vm.count("goto") ? vm["goto"].as<uint64_t>() : 0};
-  auto replay = ebb::api::ReplayTarget::open(options);
-  if (!replay) return die("replay", replay.error().message, kExitEbbFailed);
-  auto first_stop = (*replay)->start();
-  if (!first_stop) return die("replay", first_stop.error().message, kExitEbbFailed);
-  fprintf(stderr, "ebb: listening on %s\n", listener->description().c_str());
-
-  ebb::rsp::ReplayRspTarget target(**replay);
-  ebb::rsp::RspServer server(target);
-  if (server_only) {
-    auto end = server.serve_one(*listener);
-    if (!end) return die("replay", end.error().message, kExitEbbFailed);
-    return 0;
-  }
-  std::string debugger = vm.count("debugger") ? vm["debugger"].as<std::string>() : "gdb";
-  pid_t gdb = launch_debugger(debugger, (*replay)->exe_path(), listener->description(), gdb_args);
-  if (gdb < 0) return die("replay", std::string("fork: ") + strerror(errno), kExitEbbFailed);
-  return serve_debugger(gdb, debugger, *listener, server);
+  config.address = config.server_only ? vm["server"].as<std::string>() : "127.0.0.1:0";
+  config.listen_any = vm.count("listen-any") > 0;
+  config.trace = vm["trace"].as<std::string>();
+  config.pid = vm.count("pid") ? vm["pid"].as<int>() : vm.count("onfork") ? vm["onfork"].as<int>() : 0;
+  config.from_fork = vm.count("onfork") != 0;
+  config.goto_event = vm.count("goto") ? vm["goto"].as<uint64_t>() : 0;
+  if (vm.count("debugger")) config.debugger = vm["debugger"].as<std::string>();
+  config.gdb_args = gdb_args;
+  return ebb::cli::replay_debug(config);
 }
 
 int cmd_replay(const std::vector<std::string>& all_args) {

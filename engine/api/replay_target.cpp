@@ -123,6 +123,21 @@ class SessionTarget : public ReplayTarget {
     return convert(s_->resume(step, interrupted));
   }
 
+  Result<CheckpointMade> checkpoint() override {
+    auto c = s_->checkpoint();
+    if (!c) return c.error();
+    return CheckpointMade{c->id, c->resumed};
+  }
+  Status restart_checkpoint(int id) override { return s_->restart_checkpoint(id); }
+  Status delete_checkpoint(int id) override { return s_->delete_checkpoint(id); }
+  Result<std::vector<Checkpoint>> checkpoints() override {
+    auto list = s_->checkpoints();
+    if (!list) return list.error();
+    std::vector<Checkpoint> out;
+    for (auto& c : *list) out.push_back({c.id, c.where});
+    return out;
+  }
+  uint64_t current_event() override { return s_->current_event(); }
   std::string exe_path() override { return s_->exe_path(); }
   Result<std::string> saved_file(const std::string& path) override { return s_->saved_file(path); }
   Result<std::vector<uint8_t>> auxv() override { return s_->auxv(); }
@@ -159,9 +174,11 @@ Result<std::unique_ptr<ReplayTarget>> ReplayTarget::open(const ReplayTargetOptio
     if (!process) return process.error();
     at_fork = options.from_fork || !process->execs;  // a child that never execs is debugged from its fork
   }
-  auto s = session::DebugSession::open(*dir, *stub, options.pid, at_fork, options.goto_event);
+  auto s = session::DebugSession::open(*dir, *stub, options.pid, at_fork, options.goto_event, options.anchor);
   if (!s) return s.error();
   return std::unique_ptr<ReplayTarget>(new SessionTarget(std::move(*s)));
 }
+
+void end_checkpoints(int anchor) { session::remove_checkpoint_folder(anchor); }
 
 }  // namespace ebb::api

@@ -60,6 +60,18 @@ struct RegisterSet {
   std::array<uint8_t, 512> fxsave{};
 };
 
+struct Checkpoint {
+  int id = 0;
+  std::string where;  // "event N, pc 0x..."
+};
+
+struct CheckpointMade {
+  int id = 0;
+  // False where the checkpoint was asked for; true in the process that a
+  // later restart_checkpoint(id) resumed from it.
+  bool resumed = false;
+};
+
 enum class ResumeKind { kContinue, kStep };
 
 struct ResumeAction {
@@ -72,6 +84,9 @@ struct ReplayTargetOptions {
   int pid = 0;        // the process to debug; 0 = the first one recorded
   bool from_fork = false;  // stop first at its creation, even if it execs later
   uint64_t goto_event = 0; // stop first once the replay has reached this event (ebb dump numbers)
+  // The process whose end ends the session's checkpoints (ebb replay's
+  // front process); 0: checkpoints are refused.
+  int anchor = 0;
 };
 
 class ReplayTarget {
@@ -103,6 +118,17 @@ class ReplayTarget {
   // the selected process, its end, or `interrupted()` returning true (polled
   // at least every 50 ms).
   virtual Result<StopInfo> resume(const ResumeAction& action, const std::function<bool()>& interrupted) = 0;
+  // Checkpoints: each one a sleeping fork of the replay (engine and every
+  // replayed process). checkpoint() returns twice, as fork(2) does: here,
+  // and later in the process that restart_checkpoint() resumes, which then
+  // owns the session (its caller's state is as it was at the checkpoint).
+  // restart_checkpoint() does not return on success: this process exits.
+  virtual Result<CheckpointMade> checkpoint() = 0;
+  virtual Status restart_checkpoint(int id) = 0;
+  virtual Status delete_checkpoint(int id) = 0;
+  virtual Result<std::vector<Checkpoint>> checkpoints() = 0;
+  // The trace event the replay is at (ebb dump's numbering).
+  virtual uint64_t current_event() = 0;
   // The recorded program's path (as exec'd) and its auxiliary vector.
   virtual std::string exe_path() = 0;
   virtual Result<std::vector<uint8_t>> auxv() = 0;
@@ -121,5 +147,9 @@ class ReplayTarget {
   // error (kBadInput) unless the last stop was a signal of that thread.
   virtual Result<std::vector<uint8_t>> siginfo(ThreadRef thread) = 0;
 };
+
+// Removes what remains of the checkpoints of the session anchored at
+// `anchor` (ReplayTargetOptions::anchor), once it is over.
+void end_checkpoints(int anchor);
 
 }  // namespace ebb::api

@@ -289,6 +289,22 @@ Result<std::string> Tracee::read_c_string(RemoteAddr addr, size_t max_len) {
 
 void Tracee::kill() { ::kill(pid_, SIGKILL); }
 
+Status Tracee::detach(int sig) {
+  if (::ptrace(PTRACE_DETACH, pid_, 0, sig) < 0) return ptrace_error("PTRACE_DETACH", pid_);
+  return ok_status();
+}
+
+Status seize_and_stop(pid_t pid, long options) {
+  if (::ptrace(PTRACE_SEIZE, pid, 0, options) < 0) return ptrace_error("PTRACE_SEIZE", pid);
+  Tracee t(pid);
+  EBB_TRY(t.interrupt());
+  auto stop = t.wait();
+  if (!stop) return stop.error();
+  if (stop->kind == StopKind::kExited || stop->kind == StopKind::kKilled)
+    return make_error(ErrorKind::kTraceeGone, "process " + std::to_string(pid) + " died when attached");
+  return ok_status();
+}
+
 Status Tracee::interrupt() {
   if (::ptrace(PTRACE_INTERRUPT, pid_, 0, 0) < 0) return ptrace_error("PTRACE_INTERRUPT", pid_);
   return ok_status();

@@ -99,6 +99,9 @@ class Tracee {
   void reopen_memory();
 
   void kill();
+  // Lets the thread go (PTRACE_DETACH), delivering `sig`, which only
+  // works from a signal-delivery-stop.
+  Status detach(int sig);
   // Stops the running thread (PTRACE_INTERRUPT; reported as PTRACE_EVENT_STOP).
   Status interrupt();
   // After exec by a non-leader thread the kernel gives it the leader's tid.
@@ -121,6 +124,11 @@ class Tracee {
 Result<int64_t> remote_syscall(Tracee& t, RemoteAddr syscall_insn, int64_t nr,
                                uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0,
                                uint64_t a3 = 0, uint64_t a4 = 0, uint64_t a5 = 0);
+
+// Attaches to `pid` (PTRACE_SEIZE with `options`) and stops it
+// (PTRACE_INTERRUPT): returns once it sits in that ptrace-stop. For a
+// process another tracer handed over (stopped by SIGSTOP, then detached).
+Status seize_and_stop(pid_t pid, long options);
 
 // Makes the tracee fork (an injected fork(2) at `syscall_insn`, as
 // remote_syscall) and returns the child's pid once the child sits in its

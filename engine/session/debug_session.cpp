@@ -20,7 +20,8 @@ constexpr int kMaxLinkMapEntries = 4096;  // a cycle in a corrupted list ends he
 }  // namespace
 
 Result<std::unique_ptr<DebugSession>> DebugSession::open(const std::string& trace_dir, const std::string& stub_path,
-                                                         pid_t pid, bool at_fork, uint64_t start_event) {
+                                                         pid_t pid, bool at_fork, uint64_t start_event,
+                                                         pid_t anchor) {
   auto reader = trace::TraceReader::open(trace_dir);
   if (!reader) return reader.error();
   auto header = (*reader)->header();
@@ -31,6 +32,7 @@ Result<std::unique_ptr<DebugSession>> DebugSession::open(const std::string& trac
   s->pid_ = pid;
   s->at_fork_ = at_fork;
   s->start_event_ = start_event;
+  s->checkpoints_ = std::make_unique<CheckpointStore>(anchor);
   s->replayer_ = std::make_unique<Replayer>(**reader, stub_path, header.getCpuidFaulting());
   s->reader_ = std::move(*reader);
   s->replayer_->set_debug_hook(s.get());
@@ -213,6 +215,26 @@ Status DebugSession::write_memory(pid_t tid, uint64_t addr, const std::vector<ui
     bytes[bp - addr] = kInt3;
   }
   return t->t.write(RemoteAddr(addr), bytes.data(), bytes.size());
+}
+
+Result<CheckpointCreated> DebugSession::checkpoint() {
+  if (!started_ || finished_) return make_error(ErrorKind::kBadInput, "the program is not running");
+  if (diversion_)
+    return make_error(ErrorKind::kBadInput, "the program was changed by the debugger (a diversion): resume first");
+  std::string where = "event " + std::to_string(replayer_event());
+  if (ReplayTask* t = replayer_->find_task(last_stop_.tid ? last_stop_.tid : pid_)) {
+    if (auto r = t->t.regs()) {
+      char pc[32];
+      snprintf(pc, sizeof pc, ", pc 0x%llx", static_cast<unsigned long long>(r->rip));
+      where += pc;
+    }
+  }
+  return checkpoints_->create(*replayer_, where);
+}
+
+Status DebugSession::restart_checkpoint(int id) {
+  if (!started_) return make_error(ErrorKind::kBadInput, "the replay has not started");
+  return checkpoints_->restart(id);
 }
 
 Status DebugSession::insert_breakpoint(uint64_t addr) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/base/result.h"
+#include "engine/session/checkpoints.h"
 #include "engine/session/diversion.h"
 #include "engine/session/replay_task.h"
 
@@ -37,8 +38,11 @@ class DebugSession : public DebugHook {
  public:
   // `pid`: the recorded process to debug (0: the first one).
   // `at_fork`: stop first where the process is created, not at its exec.
+  // `anchor`: the process whose end ends the session's checkpoints (0: no
+  // checkpoints).
   static Result<std::unique_ptr<DebugSession>> open(const std::string& trace_dir, const std::string& stub_path,
-                                                    pid_t pid, bool at_fork = false, uint64_t start_event = 0);
+                                                    pid_t pid, bool at_fork = false, uint64_t start_event = 0,
+                                                    pid_t anchor = 0);
   ~DebugSession() override;
 
   Result<DebugStop> start();
@@ -59,6 +63,14 @@ class DebugSession : public DebugHook {
   bool in_diversion() const { return diversion_ != nullptr; }
   // Ends a diversion now (a debugger that leaves): the program as recorded.
   Status end_diversion();
+  // Checkpoints (checkpoints.h). checkpoint() returns twice: in this
+  // process, and (resumed = true) in the one a later restart resumes.
+  Result<CheckpointCreated> checkpoint();
+  Status restart_checkpoint(int id);  // does not return on success
+  Status delete_checkpoint(int id) { return checkpoints_->remove(id); }
+  Result<std::vector<CheckpointInfo>> checkpoints() const { return checkpoints_->list(); }
+  // The number of the trace event the replay is at (ebb dump's numbering).
+  uint64_t current_event() const { return replayer_event(); }
   Status insert_breakpoint(uint64_t addr);
   Status remove_breakpoint(uint64_t addr);
   // Hardware watchpoints (debug registers): at most 4, each 1, 2, 4 or 8
@@ -102,6 +114,7 @@ class DebugSession : public DebugHook {
   Status apply_watchpoints();
   Status begin_diversion();
   std::unique_ptr<Diversion> diversion_;
+  std::unique_ptr<CheckpointStore> checkpoints_;
   std::map<uint64_t, uint8_t> breakpoints_at_diversion_;
   struct Watch {
     int kind;

@@ -109,6 +109,7 @@ Result<ProcessSnapshot> ProcessSnapshot::take(Replayer& replayer, pid_t tgid) {
   }
   s.regs_ = *regs;
   uint64_t insn = ptrace::find_syscall_instruction(task->t);
+  s.syscall_insn_ = insn;
   if (!insn) return make_error(ErrorKind::kUnsupported, "process " + std::to_string(tgid) + " has no syscall instruction");
   auto copy = ptrace::remote_fork(task->t, RemoteAddr(insn));
   EBB_TRY(task->t.set_regs(s.regs_));
@@ -129,6 +130,7 @@ ProcessSnapshot& ProcessSnapshot::operator=(ProcessSnapshot&& other) noexcept {
   tid_ = other.tid_;
   copy_ = other.copy_;
   regs_ = other.regs_;
+  syscall_insn_ = other.syscall_insn_;
   stop_sig_ = other.stop_sig_;
   info_ = other.info_;
   other.copy_ = 0;
@@ -147,7 +149,33 @@ Status ProcessSnapshot::restore(Replayer& replayer) {
   if (!task) return make_error(ErrorKind::kBadInput, "thread " + std::to_string(tid_) + " is gone");
   if (!copy_) return make_error(ErrorKind::kBadInput, "the copy of process " + std::to_string(tgid_) + " is gone");
   EBB_TRY(kill_and_reap(task->t));
+  return take_place_of(*task);
+}
+
+// The copy is let go inside pause(2): it sleeps there, running none of the
+// program's code, until the process that adopts it stops it and puts its
+// registers back.
+Status ProcessSnapshot::hand_over() {
+  ptrace::Tracee c(copy_);
+  user_regs_struct r = regs_;
+  r.rip = syscall_insn_;
+  r.rax = SYS_pause;
+  r.orig_rax = static_cast<uint64_t>(-1);
+  EBB_TRY(c.set_regs(r));
+  return c.detach(0);
+}
+
+Status ProcessSnapshot::adopt(Replayer& replayer) {
+  ReplayTask* task = replayer.find_task(tid_);
+  if (!task) return make_error(ErrorKind::kBadInput, "thread " + std::to_string(tid_) + " is gone");
+  EBB_TRY(ptrace::seize_and_stop(copy_, kReplayTraceOptions));
+  return take_place_of(*task);
+}
+
+Status ProcessSnapshot::take_place_of(ReplayTask& t) {
+  ReplayTask* task = &t;
   task->t.set_tid(copy_);
+  EBB_TRY(task->t.set_regs(regs_));
   copy_ = 0;
   task->at_entry = false;
   task->stepping = false;

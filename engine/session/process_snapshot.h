@@ -31,6 +31,12 @@ class ProcessSnapshot {
 
   // Kills the process's live thread and puts the copy in its place.
   Status restore(Replayer& replayer);
+  // Lets the copy go (asleep in pause(2)) for another process to adopt.
+  Status hand_over();
+  // In the process that takes the copy over (after hand_over() in the one
+  // that made it): attaches to it and puts it in the place of the thread,
+  // which belongs to the other process and is left alone.
+  Status adopt(Replayer& replayer);
   pid_t recorded_tid() const { return tid_; }
   pid_t copy_pid() const { return copy_; }
   // The thread's registers at the moment of the copy.
@@ -42,9 +48,11 @@ class ProcessSnapshot {
 
  private:
   ProcessSnapshot() = default;
+  Status take_place_of(ReplayTask& task);
   pid_t tgid_ = 0, tid_ = 0;
   pid_t copy_ = 0;
   user_regs_struct regs_{};
+  uint64_t syscall_insn_ = 0;  // a `syscall` instruction in the process
   int stop_sig_ = 0;  // the thread sat in the delivery of this signal
   siginfo_t info_{};
 };

@@ -74,7 +74,8 @@ Result<ptrace::Stop> Replayer::wait_for(ReplayTask& task, int expected_sig) {
     // A signal ebb sent can merge with a real one of the same number already
     // pending (SIGCHLD from a child that really exited): take either.
     if (stop->kind == ptrace::StopKind::kSignal && stop->sig != expected_sig && is_foreign_signal(task, stop->sig)) {
-      EBB_TRY(task.t.resume_syscall(0));
+      // Resumed as before: a single step the debugger asked for goes on.
+      EBB_TRY(debug_ ? resume_for_debugger(task) : task.t.resume_syscall(0));
       continue;
     }
     return stop;

@@ -18,6 +18,11 @@
 
 namespace ebb::session {
 
+// The ptrace options of every replayed task.
+constexpr long kReplayTraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC |
+                                     PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+                                     PTRACE_O_EXITKILL;
+
 // A replayed thread. It runs only when its next event is processed, so at
 // every moment all tasks but one sit in a ptrace-stop.
 struct ReplayTask {

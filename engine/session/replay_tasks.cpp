@@ -20,10 +20,6 @@ namespace ebb::session {
 
 namespace {
 
-constexpr long kTraceOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC |
-                               PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-                               PTRACE_O_EXITKILL;
-
 // Runs in the forked child before it stops and execs ebb-stub: trap RDTSC as
 // the recording did, die with ebb, and leave no core files.
 void stub_before_stop(void*) {
@@ -70,7 +66,7 @@ Status Replayer::run_stub_to_syscall_exit(ReplayTask& task) {
 
 Status Replayer::start_first_task(pid_t tid) {
   auto pid = ptrace::fork_stopped_child(stub_before_stop, stub_after_stop, const_cast<char*>(stub_path_.c_str()),
-                                        kTraceOptions);
+                                        kReplayTraceOptions);
   if (!pid) return pid.error();
   tasks_[tid] = std::make_unique<ReplayTask>(*pid, tid);
   root_ = tid;

@@ -565,8 +565,62 @@ RspResult<std::string> ReplayRspTarget::read_xfer(RspXferObject object, const st
   return RspError{ENOTSUP, "unknown qXfer object"};
 }
 
-RspResult<std::string> ReplayRspTarget::monitor(const std::string&) {
-  return std::string("ebb: no monitor commands yet\n");
+namespace {
+
+constexpr const char* kMonitorHelp =
+    "ebb monitor commands:\n"
+    "  checkpoint            save this moment of the replay; prints its number\n"
+    "  restart N             go back (or forward) to checkpoint N\n"
+    "  delete-checkpoint N   forget checkpoint N\n"
+    "  info checkpoints      list the checkpoints\n"
+    "  when                  the trace event the replay is at (ebb dump numbers)\n"
+    "After `restart`, run `maintenance flush register-cache` (ebb's gdb command\n"
+    "ebb-restart does both): gdb does not know that the program changed.\n";
+
+// "restart 3" -> 3; -1 when the argument is not a number.
+int checkpoint_argument(const std::string& command, size_t skip) {
+  std::string arg = command.substr(std::min(skip, command.size()));
+  while (!arg.empty() && arg.front() == ' ') arg.erase(arg.begin());
+  while (!arg.empty() && arg.back() == ' ') arg.pop_back();
+  if (arg.empty() || arg.find_first_not_of("0123456789") != std::string::npos || arg.size() > 9) return -1;
+  return std::stoi(arg);
+}
+
+}  // namespace
+
+RspResult<std::string> ReplayRspTarget::monitor(const std::string& command) {
+  if (command == "help" || command.empty()) return std::string(kMonitorHelp);
+  if (command == "when") return "Current event: " + std::to_string(replay_.current_event()) + "\n";
+  if (command == "checkpoint") {
+    if (gone_) return RspError{ESRCH, "the program has exited"};
+    Result<api::CheckpointMade> made = replay_.checkpoint();
+    if (!made.ok()) return rsp_error(made.error());
+    if (made->resumed) {
+      // This process was just resumed from checkpoint N: the client asked
+      // for a restart, and this is the answer.
+      gone_ = false;
+      return "Restarted at checkpoint " + std::to_string(made->id) + " (event " +
+             std::to_string(replay_.current_event()) + ").\n";
+    }
+    return "Checkpoint " + std::to_string(made->id) + " at event " + std::to_string(replay_.current_event()) + ".\n";
+  }
+  if (command.rfind("restart", 0) == 0 || command.rfind("delete-checkpoint", 0) == 0) {
+    bool restart = command.rfind("restart", 0) == 0;
+    int id = checkpoint_argument(command, restart ? 7 : 17);
+    if (id < 0) return RspError{EINVAL, std::string("usage: monitor ") + (restart ? "restart" : "delete-checkpoint") + " N"};
+    Status st = restart ? replay_.restart_checkpoint(id) : replay_.delete_checkpoint(id);
+    if (!st.ok()) return rsp_error(st.error(), EINVAL);
+    return "Deleted checkpoint " + std::to_string(id) + ".\n";
+  }
+  if (command == "info checkpoints" || command == "checkpoints") {
+    Result<std::vector<api::Checkpoint>> list = replay_.checkpoints();
+    if (!list.ok()) return rsp_error(list.error());
+    if (list->empty()) return std::string("No checkpoints.\n");
+    std::string out;
+    for (const api::Checkpoint& c : *list) out += std::to_string(c.id) + "  " + c.where + "\n";
+    return out;
+  }
+  return RspError{EINVAL, "ebb: unknown monitor command '" + command + "'; try 'monitor help'"};
 }
 
 void ReplayRspTarget::drop_breakpoints() {

@@ -46,6 +46,17 @@ class FakeReplay : public api::ReplayTarget {
     written_memory[addr] = data;
     return ok_status();
   }
+  Result<api::CheckpointMade> checkpoint() override { return api::CheckpointMade{++checkpoints_made, false}; }
+  Status restart_checkpoint(int id) override {
+    return make_error(ErrorKind::kBadInput, "no checkpoint " + std::to_string(id));
+  }
+  Status delete_checkpoint(int) override { return ok_status(); }
+  Result<std::vector<api::Checkpoint>> checkpoints() override {
+    std::vector<api::Checkpoint> out;
+    for (int i = 1; i <= checkpoints_made; ++i) out.push_back({i, "event " + std::to_string(i)});
+    return out;
+  }
+  uint64_t current_event() override { return 42; }
   Status end_diversion() override {
     ++diversions_ended;
     return ok_status();
@@ -102,6 +113,7 @@ class FakeReplay : public api::ReplayTarget {
   std::optional<api::RegisterSet> written_regs;
   std::map<uint64_t, std::vector<uint8_t>> written_memory;
   int diversions_ended = 0;
+  int checkpoints_made = 0;
   std::map<uint64_t, std::pair<api::WatchKind, uint64_t>> watches;
   std::vector<api::ResumeAction> actions;
   std::deque<api::StopInfo> stops;
@@ -456,7 +468,7 @@ TEST(ReplayRspTarget, XferObjectsAndMonitor) {
   EXPECT_EQ(*libs, replay.libraries);
   auto mon = target.monitor("help");
   ASSERT_TRUE(mon.ok());
-  EXPECT_NE(mon->find("no monitor commands yet"), std::string::npos);
+  EXPECT_NE(mon->find("ebb monitor commands"), std::string::npos);
 }
 
 TEST(ReplayRspTarget, SiginfoOfTheStoppedThread) {
@@ -529,6 +541,32 @@ TEST(ReplayFileSystem, PrefersTheCopySavedInTheTrace) {
   w.write = true;
   EXPECT_EQ(fs->open(w).error().code, EROFS);
   unlink(copy);
+}
+
+TEST(ReplayRspTarget, MonitorCommands) {
+  FakeReplay replay;
+  ReplayRspTarget target(replay);
+  auto help = target.monitor("help");
+  ASSERT_TRUE(help.ok());
+  EXPECT_NE(help->find("restart N"), std::string::npos);
+  auto made = target.monitor("checkpoint");
+  ASSERT_TRUE(made.ok());
+  EXPECT_EQ(*made, "Checkpoint 1 at event 42.\n");
+  auto list = target.monitor("info checkpoints");
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(*list, "1  event 1\n");
+  auto bad = target.monitor("restart x");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, EINVAL);
+  auto missing = target.monitor("restart 7");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("no checkpoint 7"), std::string::npos);
+  auto when = target.monitor("when");
+  ASSERT_TRUE(when.ok());
+  EXPECT_EQ(*when, "Current event: 42\n");
+  auto unknown = target.monitor("frobnicate");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("unknown monitor command"), std::string::npos);
 }
 
 }  // namespace
