@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/ptrace.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -166,6 +167,32 @@ Result<user_fpregs_struct> Tracee::fpregs() const {
   user_fpregs_struct fp;
   if (::ptrace(PTRACE_GETFPREGS, pid_, 0, &fp) < 0) return ptrace_error("PTRACE_GETFPREGS", pid_);
   return fp;
+}
+
+Result<std::vector<uint8_t>> Tracee::xstate() const {
+  std::vector<uint8_t> area(4096);  // room for every XSAVE component of today's CPUs
+  struct iovec iov = {area.data(), area.size()};
+  if (::ptrace(PTRACE_GETREGSET, pid_, NT_X86_XSTATE, &iov) < 0) return ptrace_error("PTRACE_GETREGSET", pid_);
+  area.resize(iov.iov_len);
+  return area;
+}
+
+Status Tracee::set_xstate(const std::vector<uint8_t>& area) {
+  std::vector<uint8_t> copy = area;
+  struct iovec iov = {copy.data(), copy.size()};
+  if (::ptrace(PTRACE_SETREGSET, pid_, NT_X86_XSTATE, &iov) < 0) return ptrace_error("PTRACE_SETREGSET", pid_);
+  return ok_status();
+}
+
+Result<uint64_t> Tracee::blocked_signals() const {
+  uint64_t mask = 0;
+  if (::ptrace(PTRACE_GETSIGMASK, pid_, sizeof mask, &mask) < 0) return ptrace_error("PTRACE_GETSIGMASK", pid_);
+  return mask;
+}
+
+Status Tracee::set_blocked_signals(uint64_t mask) {
+  if (::ptrace(PTRACE_SETSIGMASK, pid_, sizeof mask, &mask) < 0) return ptrace_error("PTRACE_SETSIGMASK", pid_);
+  return ok_status();
 }
 
 Status Tracee::set_fpregs(const user_fpregs_struct& fp) {
@@ -381,6 +408,41 @@ Result<pid_t> remote_fork(Tracee& t, RemoteAddr syscall_insn) {
   if (!first) return first.error();
   if (first->kind == StopKind::kExited || first->kind == StopKind::kKilled)
     return make_error(ErrorKind::kTraceeGone, "the fork of thread " + std::to_string(t.pid()) + " died at once");
+  return child;
+}
+
+Result<pid_t> remote_clone_thread(Tracee& t, RemoteAddr syscall_insn) {
+  auto regs = t.regs();
+  if (!regs) return regs.error();
+  user_regs_struct r = *regs;
+  r.rip = syscall_insn.addr();
+  r.rax = SYS_clone;
+  r.orig_rax = static_cast<uint64_t>(-1);
+  r.rdi = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+  r.rsi = regs->rsp;  // the new thread never runs on it: its registers are set first
+  r.rdx = r.r10 = r.r8 = 0;
+  EBB_TRY(t.set_regs(r));
+  pid_t child = 0;
+  int syscall_stops = 0;
+  while (syscall_stops < 2) {  // entry, PTRACE_EVENT_CLONE, exit
+    EBB_TRY(t.resume_syscall(0));
+    auto stop = t.wait();
+    if (!stop) return stop.error();
+    if (stop->kind == StopKind::kSyscall) {
+      ++syscall_stops;
+    } else if (stop->kind == StopKind::kEvent && stop->event == PTRACE_EVENT_CLONE) {
+      auto msg = t.event_msg();
+      if (!msg) return msg.error();
+      child = static_cast<pid_t>(*msg);
+    } else {
+      return make_error(ErrorKind::kDivergence, "an injected clone in thread " + std::to_string(t.pid()) +
+                                                    " was interrupted");
+    }
+  }
+  if (child == 0) return make_error(ErrorKind::kTraceeGone, "an injected clone in thread " + std::to_string(t.pid()) + " failed");
+  Tracee copy(child);
+  auto first = copy.wait();
+  if (!first) return first.error();
   return child;
 }
 

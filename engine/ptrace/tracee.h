@@ -80,6 +80,12 @@ class Tracee {
   Status set_regs(const user_regs_struct& regs);
   Result<user_fpregs_struct> fpregs() const;
   Status set_fpregs(const user_fpregs_struct& fpregs);
+  // The whole XSAVE area (x87, SSE, AVX...: PTRACE_GETREGSET NT_X86_XSTATE).
+  Result<std::vector<uint8_t>> xstate() const;
+  Status set_xstate(const std::vector<uint8_t>& area);
+  // The thread's blocked signals (PTRACE_GETSIGMASK), a 64-bit set.
+  Result<uint64_t> blocked_signals() const;
+  Status set_blocked_signals(uint64_t mask);
   Result<siginfo_t> siginfo() const;
   Status set_siginfo(const siginfo_t& info);
   // At a syscall stop: entry or exit (PTRACE_GET_SYSCALL_INFO).
@@ -137,6 +143,12 @@ Status seize_and_stop(pid_t pid, long options);
 // its registers are those after the fork: the caller sets the ones it wants
 // in both. The tracee's registers are left as the syscall left them.
 Result<pid_t> remote_fork(Tracee& t, RemoteAddr syscall_insn);
+
+// Makes the tracee create a thread in its process (an injected clone(2)
+// sharing memory, files and signal handlers) and returns the new thread's
+// tid once it sits in its first ptrace-stop (PTRACE_O_TRACECLONE). Its
+// registers are the tracee's after the clone: the caller sets its own.
+Result<pid_t> remote_clone_thread(Tracee& t, RemoteAddr syscall_insn);
 
 // The address of some `syscall` instruction (0f 05) in an executable
 // mapping of process `pid`, for injected syscalls; 0 when there is none.

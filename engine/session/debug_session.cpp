@@ -103,10 +103,11 @@ Result<DebugStop> DebugSession::resume(pid_t step_tid, std::function<bool()> int
     auto back = diversion_->registers_restored(*replayer_);
     if (!back) return back.error();
     if (!*back) {
-      ReplayTask* t = any_task();
-      pid_t tid = 0;
-      for (pid_t th : threads()) tid = th;
-      if (!t) return make_error(ErrorKind::kTraceeGone, "the diverted process is gone");
+      // The thread stepped, or the one that stopped last (a function call
+      // runs in the thread gdb selected, which is that one).
+      pid_t tid = step_tid ? step_tid : last_stop_.tid ? last_stop_.tid : pid_;
+      ReplayTask* t = replayer_->find_task(tid);
+      if (!t) return make_error(ErrorKind::kTraceeGone, "the diverted thread is gone");
       auto stop = diversion_->run(*t, tid, step_tid != 0, *this);
       interrupted_ = nullptr;
       if (stop) last_stop_ = *stop;

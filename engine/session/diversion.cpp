@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <time.h>
 
-#include "engine/arch/regs.h"
 
 namespace ebb::session {
 
@@ -12,34 +11,22 @@ namespace {
 constexpr int kTrapTrace = 2;   // TRAP_TRACE: a single step finished
 constexpr int kTrapHwbkpt = 4;  // TRAP_HWBKPT: a debug register fired
 constexpr uint8_t kInt3 = 0xcc;
-constexpr uint64_t kFlagsTfRf = 0x10100;  // the trap and resume flags, ebb's and the CPU's
 }  // namespace
 
 Result<std::unique_ptr<Diversion>> Diversion::begin(Replayer& replayer, pid_t tgid) {
   auto s = ProcessSnapshot::take(replayer, tgid);
   if (!s) return make_error(s.error().kind, "cannot change the replayed program: " + s.error().message);
-  return std::unique_ptr<Diversion>(new Diversion(std::move(*s)));
+  return std::unique_ptr<Diversion>(new Diversion(std::move(*s), tgid));
 }
 
-Result<bool> Diversion::registers_restored(Replayer& replayer) {
-  ReplayTask* task = replayer.find_task(snapshot_.recorded_tid());
-  if (!task) return true;
-  auto now = task->t.regs();
-  if (!now) return true;  // the diverted thread died
-  auto a = arch::to_array(*now);
-  auto b = arch::to_array(snapshot_.regs());
-  static const size_t eflags = static_cast<size_t>(arch::reg_index("eflags"));
-  a[eflags] &= ~kFlagsTfRf;
-  b[eflags] &= ~kFlagsTfRf;
-  // gdb sets orig_rax to -1 whenever it writes the pc.
-  static const uint32_t ignore = 1u << arch::reg_index("orig_rax");
-  return arch::first_difference(a, b, ignore) < 0;
-}
+Result<bool> Diversion::registers_restored(Replayer& replayer) { return snapshot_.same_registers(replayer); }
 
 Status Diversion::end(Replayer& replayer, const std::map<uint64_t, uint8_t>& breakpoints_then,
                       const std::map<uint64_t, uint8_t>& breakpoints_now) {
   EBB_TRY(snapshot_.restore(replayer));
-  ReplayTask* task = replayer.find_task(snapshot_.recorded_tid());
+  ReplayTask* task = nullptr;
+  for (auto& [tid, t] : replayer.tasks())
+    if (t->tgid == tgid_) task = t.get();
   if (!task) return ok_status();
   for (auto& [addr, orig] : breakpoints_then)
     if (!breakpoints_now.count(addr)) EBB_TRY(task->t.write(RemoteAddr(addr), &orig, 1));

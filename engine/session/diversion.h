@@ -34,11 +34,12 @@ class Diversion {
   Result<DebugStop> run(ReplayTask& task, pid_t recorded_tid, bool step, DebugHook& hook);
 
  private:
-  explicit Diversion(ProcessSnapshot s) : snapshot_(std::move(s)) {}
+  Diversion(ProcessSnapshot s, pid_t tgid) : snapshot_(std::move(s)), tgid_(tgid) {}
   Result<std::optional<DebugStop>> on_stop(ReplayTask& task, pid_t tid, bool step, const ptrace::Stop& stop,
                                            DebugHook& hook);
   Status skip_syscall(ReplayTask& task);
   ProcessSnapshot snapshot_;
+  pid_t tgid_;
 };
 
 }  // namespace ebb::session

@@ -208,6 +208,7 @@ Status Replayer::finish_syscall(ReplayTask& task, schema::SyscallEvent::Reader e
                    regs->orig_rax != kSkipSyscall);
   if (executed && ev.getNumber() != SYS_set_tid_address)
     EBB_TRY(check_.executed_result(static_cast<int64_t>(regs->rax), ev));
+  if (ev.getNumber() == SYS_set_tid_address) task.clear_child_tid = ev.getArgs()[0];
   if (policy != syscalls::ReplayPolicy::kExecute) {
     for (auto w : ev.getWrites()) EBB_TRY(task.t.write(RemoteAddr(w.getAddr()), w.getData().begin(), w.getData().size()));
     if (ev.hasMapping() && ev.getMapping().getData().size() > 0) {

@@ -43,6 +43,7 @@ struct ReplayTask {
   bool stepping = false;                    // the debugger asked for one instruction
   bool interrupting = false;                // PTRACE_INTERRUPT sent for the debugger
   uint64_t leaked_scratch = 0;              // a page a vfork child's exec left in this task's memory
+  uint64_t clear_child_tid = 0;             // CLONE_CHILD_CLEARTID / set_tid_address: what exit clears
 };
 
 // A debugger's view of the replay (see debug_session.h). The replay calls

@@ -225,6 +225,7 @@ Status Replayer::on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev) {
   if (!first) return first.error();
   if (first->kind != ptrace::StopKind::kEvent)
     return check_.diverged("the new task " + std::to_string(rec_child) + " did not start stopped");
+  if (flags & CLONE_CHILD_CLEARTID) child->clear_child_tid = ctid;
   if (flags & CLONE_CHILD_SETTID) {
     int32_t v = rec_child;
     EBB_TRY(child->t.write(RemoteAddr(ctid), &v, sizeof v));
