@@ -1,5 +1,6 @@
 // The replay's side of debugging: stopping for a DebugHook, single steps,
 // and the traps of the breakpoints the debug session inserted.
+#include <sched.h>
 #include <signal.h>
 #include <time.h>
 
@@ -91,6 +92,11 @@ Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
 // Polls instead of blocking, so that a debugger's interrupt stops the task
 // within a few milliseconds wherever it runs (PTRACE_INTERRUPT).
 Result<ptrace::Stop> Replayer::wait_interruptible(ReplayTask& task) {
+  // ebb and the tracees share one CPU: yielding runs the tracee, so a stop
+  // that comes soon (the next syscall) is seen at once; a long syscall-free
+  // stretch falls back to sleeping.
+  constexpr int kYields = 2000;
+  int yields = 0;
   while (true) {
     auto stop = task.t.poll();
     if (!stop) return stop.error();
@@ -107,7 +113,12 @@ Result<ptrace::Stop> Replayer::wait_interruptible(ReplayTask& task) {
       task.interrupting = true;
       EBB_TRY(task.t.interrupt());
     }
-    struct timespec ts = {0, 500 * 1000};
+    if (yields < kYields) {
+      ++yields;
+      sched_yield();
+      continue;
+    }
+    struct timespec ts = {0, 200 * 1000};
     nanosleep(&ts, nullptr);
   }
 }
