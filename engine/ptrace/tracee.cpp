@@ -372,6 +372,46 @@ Result<int64_t> remote_syscall(Tracee& t, RemoteAddr syscall_insn, int64_t nr, u
   return static_cast<int64_t>(after->rax);
 }
 
+namespace {
+
+// Runs the spawning syscall that `r` sets up (fork or clone) in `t` and
+// returns the new task once it sits in its first ptrace-stop.
+Result<pid_t> run_spawning_syscall(Tracee& t, const user_regs_struct& r, int event, const char* what) {
+  EBB_TRY(t.set_regs(r));
+  pid_t child = 0;
+  int syscall_stops = 0;
+  while (syscall_stops < 2) {  // entry, the PTRACE_EVENT_FORK/CLONE stop, exit
+    EBB_TRY(t.resume_syscall(0));
+    auto stop = t.wait();
+    if (!stop) return stop.error();
+    if (stop->kind == StopKind::kSyscall) {
+      ++syscall_stops;
+    } else if (stop->kind == StopKind::kEvent && stop->event == event) {
+      auto msg = t.event_msg();
+      if (!msg) return msg.error();
+      child = static_cast<pid_t>(*msg);
+    } else {
+      return make_error(ErrorKind::kDivergence, std::string("an injected ") + what + " in thread " +
+                                                    std::to_string(t.pid()) + " was interrupted (stop kind " +
+                                                    std::to_string(static_cast<int>(stop->kind)) + ")");
+    }
+  }
+  auto after = t.regs();
+  if (!after) return after.error();
+  if (static_cast<int64_t>(after->rax) < 0 || child == 0)
+    return make_error(ErrorKind::kTraceeGone, std::string("an injected ") + what + " in thread " +
+                                                  std::to_string(t.pid()) + " failed: " +
+                                                  strerror(static_cast<int>(-after->rax)));
+  Tracee copy(child);
+  auto first = copy.wait();
+  if (!first) return first.error();
+  if (first->kind == StopKind::kExited || first->kind == StopKind::kKilled)
+    return make_error(ErrorKind::kTraceeGone, std::string("the task made by an injected ") + what + " died at once");
+  return child;
+}
+
+}  // namespace
+
 Result<pid_t> remote_fork(Tracee& t, RemoteAddr syscall_insn) {
   auto regs = t.regs();
   if (!regs) return regs.error();
@@ -379,36 +419,7 @@ Result<pid_t> remote_fork(Tracee& t, RemoteAddr syscall_insn) {
   r.rip = syscall_insn.addr();
   r.rax = SYS_fork;
   r.orig_rax = static_cast<uint64_t>(-1);
-  EBB_TRY(t.set_regs(r));
-  pid_t child = 0;
-  int syscall_stops = 0;
-  while (syscall_stops < 2) {  // entry, PTRACE_EVENT_FORK, exit
-    EBB_TRY(t.resume_syscall(0));
-    auto stop = t.wait();
-    if (!stop) return stop.error();
-    if (stop->kind == StopKind::kSyscall) {
-      ++syscall_stops;
-    } else if (stop->kind == StopKind::kEvent && stop->event == PTRACE_EVENT_FORK) {
-      auto msg = t.event_msg();
-      if (!msg) return msg.error();
-      child = static_cast<pid_t>(*msg);
-    } else {
-      return make_error(ErrorKind::kDivergence, "an injected fork in thread " + std::to_string(t.pid()) +
-                                                    " was interrupted (stop kind " +
-                                                    std::to_string(static_cast<int>(stop->kind)) + ")");
-    }
-  }
-  auto after = t.regs();
-  if (!after) return after.error();
-  if (static_cast<int64_t>(after->rax) < 0 || child == 0)
-    return make_error(ErrorKind::kTraceeGone, "an injected fork in thread " + std::to_string(t.pid()) +
-                                                  " failed: " + strerror(static_cast<int>(-after->rax)));
-  Tracee copy(child);
-  auto first = copy.wait();
-  if (!first) return first.error();
-  if (first->kind == StopKind::kExited || first->kind == StopKind::kKilled)
-    return make_error(ErrorKind::kTraceeGone, "the fork of thread " + std::to_string(t.pid()) + " died at once");
-  return child;
+  return run_spawning_syscall(t, r, PTRACE_EVENT_FORK, "fork");
 }
 
 Result<pid_t> remote_clone_thread(Tracee& t, RemoteAddr syscall_insn) {
@@ -421,29 +432,7 @@ Result<pid_t> remote_clone_thread(Tracee& t, RemoteAddr syscall_insn) {
   r.rdi = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
   r.rsi = regs->rsp;  // the new thread never runs on it: its registers are set first
   r.rdx = r.r10 = r.r8 = 0;
-  EBB_TRY(t.set_regs(r));
-  pid_t child = 0;
-  int syscall_stops = 0;
-  while (syscall_stops < 2) {  // entry, PTRACE_EVENT_CLONE, exit
-    EBB_TRY(t.resume_syscall(0));
-    auto stop = t.wait();
-    if (!stop) return stop.error();
-    if (stop->kind == StopKind::kSyscall) {
-      ++syscall_stops;
-    } else if (stop->kind == StopKind::kEvent && stop->event == PTRACE_EVENT_CLONE) {
-      auto msg = t.event_msg();
-      if (!msg) return msg.error();
-      child = static_cast<pid_t>(*msg);
-    } else {
-      return make_error(ErrorKind::kDivergence, "an injected clone in thread " + std::to_string(t.pid()) +
-                                                    " was interrupted");
-    }
-  }
-  if (child == 0) return make_error(ErrorKind::kTraceeGone, "an injected clone in thread " + std::to_string(t.pid()) + " failed");
-  Tracee copy(child);
-  auto first = copy.wait();
-  if (!first) return first.error();
-  return child;
+  return run_spawning_syscall(t, r, PTRACE_EVENT_CLONE, "clone");
 }
 
 uint64_t find_syscall_instruction(Tracee& t) {
