@@ -1,0 +1,58 @@
+// Internal to engine/ticks: one x86-64 instruction as site selection (sites.cpp) and relocation
+// (trampoline.cpp) see it, decoded by Zydis. Not part of the layer's interface.
+#pragma once
+
+#include <Zydis/Zydis.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ebb::ticks::detail {
+
+enum class Flow : uint8_t {
+  kNext,          // falls through only
+  kCondBranch,    // jcc rel8/rel32: to its target or the next instruction
+  kShortBranch,   // loop, loope, loopne, jrcxz, jecxz: conditional, rel8 only
+  kJump,          // jmp rel8/rel32
+  kIndirectJump,  // jmp through a register or memory, far jumps
+  kCall,          // call rel32
+  kIndirectCall,  // call through a register or memory
+  kReturn,        // ret, iret
+  kStop,          // int3, int n, ud2, hlt: does not continue in a way ebb follows
+};
+
+struct InsnInfo {
+  uint64_t address = 0;
+  uint64_t target = 0;      // the direct branch, call or xbegin target when has_target
+  uint64_t rip_target = 0;  // the address a rip-relative operand names when rip_relative
+  uint8_t length = 0;
+  Flow flow = Flow::kNext;
+  bool has_target = false;
+  bool may_fault = false;      // the fault rule (docs/ticks.md, sites.h)
+  bool rip_relative = false;   // a rip-relative memory or lea operand: a copy rewrites its disp32
+  bool unrelocatable = false;  // relative in a way no copy keeps (xbegin)
+};
+
+// True when a copy of an instruction at `from` that names `to` (a branch target, a rip-relative
+// operand) still reaches it from any trampoline within kTrampolineReach of `from`.
+bool within_relocation_reach(uint64_t from, uint64_t to);
+
+class Decoder {
+ public:
+  Decoder();
+  // Decodes the instruction at `bytes` (at most `size` readable) that sits at `address`. False
+  // when the bytes start no valid 64-bit instruction (or it runs past `size`).
+  bool decode(const uint8_t* bytes, size_t size, ZydisDecodedInstruction* insn,
+              ZydisDecodedOperand* operands) const;
+  // The same, summarised; `raw` (optional) receives Zydis' full decode.
+  bool info(const uint8_t* bytes, size_t size, uint64_t address, InsnInfo* out,
+            ZydisDecodedInstruction* raw = nullptr) const;
+
+ private:
+  ZydisDecoder decoder_;
+};
+
+// The condition code (0-15) of a jcc, rel8 (0x70+cc) or rel32 (0x0f 0x80+cc).
+uint8_t jcc_condition(const ZydisDecodedInstruction& insn);
+
+}  // namespace ebb::ticks::detail

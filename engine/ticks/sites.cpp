@@ -1,0 +1,281 @@
+#include "engine/ticks/sites.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "engine/ticks/decode.h"
+
+namespace ebb::ticks {
+namespace {
+
+using detail::Flow;
+using detail::InsnInfo;
+
+struct Span {
+  uint64_t start, end;  // [start, end)
+};
+
+// The linear decode of one mapping.
+struct Sweep {
+  uint64_t base = 0, limit = 0;        // the mapping: [base, limit)
+  std::vector<InsnInfo> insns;         // by address
+  std::vector<uint64_t> targets;       // direct branch/call targets inside the mapping, sorted
+  std::vector<Span> undecodable;       // runs, by address
+  std::vector<Span> unpatchable;       // runs widened by the resync margins, by address
+
+  std::optional<size_t> index_at(uint64_t address) const {
+    auto it = std::lower_bound(insns.begin(), insns.end(), address,
+                               [](const InsnInfo& i, uint64_t a) { return i.address < a; });
+    if (it == insns.end() || it->address != address) return std::nullopt;
+    return static_cast<size_t>(it - insns.begin());
+  }
+  uint64_t end_of(size_t i) const { return insns[i].address + insns[i].length; }
+  bool contiguous(size_t i) const { return i > 0 && end_of(i - 1) == insns[i].address; }
+};
+
+void add_undecodable(Sweep& s, uint64_t address) {
+  if (!s.undecodable.empty() && s.undecodable.back().end == address) {
+    s.undecodable.back().end = address + 1;
+  } else {
+    s.undecodable.push_back({address, address + 1});
+  }
+}
+
+Sweep sweep(std::span<const uint8_t> code, uint64_t base) {
+  Sweep s;
+  s.base = base;
+  s.limit = base + code.size();
+  detail::Decoder decoder;
+  size_t offset = 0;
+  while (offset < code.size()) {
+    InsnInfo info;
+    if (decoder.info(code.data() + offset, code.size() - offset, base + offset, &info)) {
+      s.insns.push_back(info);
+      offset += info.length;
+    } else {
+      add_undecodable(s, base + offset);
+      offset += 1;  // resynchronise on the next byte
+    }
+  }
+  for (const InsnInfo& i : s.insns) {
+    if (i.has_target && i.target >= s.base && i.target < s.limit) s.targets.push_back(i.target);
+  }
+  std::sort(s.targets.begin(), s.targets.end());
+  s.targets.erase(std::unique(s.targets.begin(), s.targets.end()), s.targets.end());
+  for (const Span& u : s.undecodable) {
+    uint64_t start = u.start - std::min(u.start - s.base, kResyncBefore);
+    uint64_t end = u.end + std::min(s.limit - u.end, kResyncAfter);
+    if (!s.unpatchable.empty() && s.unpatchable.back().end >= start) {
+      s.unpatchable.back().end = end;
+    } else {
+      s.unpatchable.push_back({start, end});
+    }
+  }
+  return s;
+}
+
+// Whether any of `sorted` lies in [start, end).
+bool any_in(const std::vector<uint64_t>& sorted, uint64_t start, uint64_t end) {
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), start);
+  return it != sorted.end() && *it < end;
+}
+
+// Whether [start, end) overlaps any of the disjoint, sorted `spans`.
+bool overlaps(const std::vector<Span>& spans, uint64_t start, uint64_t end) {
+  auto it = std::lower_bound(spans.begin(), spans.end(), start,
+                             [](const Span& s, uint64_t a) { return s.end <= a; });
+  return it != spans.end() && it->start < end;
+}
+
+struct Candidate {
+  size_t index;
+  SiteKind kind;
+  uint64_t target;
+};
+
+// Back-edges and call targets whose instructions the decode trusts, one per address (a
+// back-edge wins over an entry at the same address: a thunk `f: jmp g` counts either way).
+std::vector<Candidate> find_candidates(const Sweep& s) {
+  std::map<size_t, Candidate> by_index;
+  auto trusted = [&](size_t i) {
+    return !overlaps(s.unpatchable, s.insns[i].address, s.end_of(i));
+  };
+  for (size_t i = 0; i < s.insns.size(); ++i) {
+    const InsnInfo& in = s.insns[i];
+    if (!in.has_target || in.target < s.base || in.target >= s.limit) continue;
+    auto at_target = s.index_at(in.target);
+    if (!at_target) continue;  // into the middle of an instruction: the decode is in doubt
+    bool branch = in.flow == Flow::kCondBranch || in.flow == Flow::kShortBranch ||
+                  in.flow == Flow::kJump;
+    if (branch && in.target <= in.address && trusted(i)) {
+      by_index[i] = {i, SiteKind::kBackEdge, in.target};
+    } else if (in.flow == Flow::kCall && trusted(*at_target)) {
+      by_index.try_emplace(*at_target, Candidate{*at_target, SiteKind::kEntry, in.target});
+    }
+  }
+  std::vector<Candidate> out;
+  out.reserve(by_index.size());
+  for (auto& [index, c] : by_index) out.push_back(c);
+  return out;
+}
+
+bool is_unconditional_transfer(Flow f) {
+  return f == Flow::kJump || f == Flow::kIndirectJump || f == Flow::kReturn || f == Flow::kStop;
+}
+
+class Selector {
+ public:
+  explicit Selector(const Sweep& s, const std::vector<Candidate>& candidates) : s_(s) {
+    for (const Candidate& c : candidates) site_addresses_.push_back(s.insns[c.index].address);
+  }
+
+  TickSite select(const Candidate& c) {
+    const InsnInfo& in = s_.insns[c.index];
+    TickSite site;
+    site.address = RemoteAddr(in.address);
+    site.kind = c.kind;
+    site.target = RemoteAddr(c.target);
+    site.length = in.length;
+    size_t first = c.index, last = c.index;
+    TrapReason reason = c.kind == SiteKind::kBackEdge ? backward_range(c.index, &first)
+                                                      : forward_range(c.index, &last);
+    if (reason == TrapReason::kNone) reason = check_range(first, last, c);
+    if (reason != TrapReason::kNone && c.kind == SiteKind::kBackEdge) {
+      size_t f2 = c.index, l2 = c.index;
+      if (forward_range(c.index, &l2) == TrapReason::kNone &&
+          check_range(f2, l2, c) == TrapReason::kNone) {
+        first = f2;
+        last = l2;
+        reason = TrapReason::kNone;
+      }
+    }
+    if (reason != TrapReason::kNone) {
+      site.method = SiteMethod::kTrap;
+      site.trap_reason = reason;
+      return site;
+    }
+    site.method = SiteMethod::kJump;
+    site.trap_reason = TrapReason::kNone;
+    site.patch_start = RemoteAddr(s_.insns[first].address);
+    site.patch_length = static_cast<uint8_t>(s_.end_of(last) - s_.insns[first].address);
+    claims_.emplace(s_.insns[first].address, s_.end_of(last));
+    return site;
+  }
+
+ private:
+  // The fewest instructions ending with `index` that make a jump patch.
+  TrapReason backward_range(size_t index, size_t* first) const {
+    uint64_t bytes = s_.insns[index].length;
+    size_t i = index;
+    while (bytes < kJumpPatchLength) {
+      if (!s_.contiguous(i)) return TrapReason::kTooShort;
+      --i;
+      bytes += s_.insns[i].length;
+    }
+    *first = i;
+    return TrapReason::kNone;
+  }
+
+  // The fewest instructions starting with `index` that make a jump patch, stopping at the first
+  // unconditional transfer (what follows it may be an indirect target).
+  TrapReason forward_range(size_t index, size_t* last) const {
+    uint64_t bytes = s_.insns[index].length;
+    size_t i = index;
+    while (bytes < kJumpPatchLength) {
+      if (is_unconditional_transfer(s_.insns[i].flow)) return TrapReason::kTooShort;
+      if (i + 1 >= s_.insns.size() || !s_.contiguous(i + 1)) return TrapReason::kTooShort;
+      ++i;
+      bytes += s_.insns[i].length;
+    }
+    *last = i;
+    return TrapReason::kNone;
+  }
+
+  TrapReason check_insn(size_t i, size_t last, const Candidate& c) const {
+    const InsnInfo& in = s_.insns[i];
+    const bool own_branch = c.kind == SiteKind::kBackEdge && i == c.index;
+    if (!own_branch) {
+      if (in.flow == Flow::kCall || in.flow == Flow::kIndirectCall) return TrapReason::kControlFlow;
+      if (in.flow == Flow::kShortBranch) return TrapReason::kNotRelocatable;
+      if (is_unconditional_transfer(in.flow) && i != last) return TrapReason::kControlFlow;
+    }
+    if (in.may_fault) return TrapReason::kMayFault;
+    if (in.unrelocatable) return TrapReason::kNotRelocatable;
+    if (in.rip_relative && !detail::within_relocation_reach(in.address, in.rip_target)) {
+      return TrapReason::kOutOfReach;
+    }
+    if (in.has_target && !detail::within_relocation_reach(in.address, in.target)) {
+      return TrapReason::kOutOfReach;
+    }
+    return TrapReason::kNone;
+  }
+
+  TrapReason check_range(size_t first, size_t last, const Candidate& c) const {
+    for (size_t i = first; i <= last; ++i) {
+      TrapReason r = check_insn(i, last, c);
+      if (r != TrapReason::kNone) return r;
+    }
+    const uint64_t start = s_.insns[first].address, end = s_.end_of(last);
+    if (any_in(s_.targets, start + 1, end)) return TrapReason::kTargetInside;
+    const uint64_t own = s_.insns[c.index].address;
+    if (any_in(site_addresses_, start, own) || any_in(site_addresses_, own + 1, end)) {
+      return TrapReason::kOtherSite;
+    }
+    if (overlaps(s_.unpatchable, start, end)) return TrapReason::kUnpatchable;
+    auto it = claims_.lower_bound(end);
+    if (it != claims_.begin() && std::prev(it)->second > start) return TrapReason::kOverlap;
+    return TrapReason::kNone;
+  }
+
+  const Sweep& s_;
+  std::vector<uint64_t> site_addresses_;  // sorted: candidates come by index
+  std::map<uint64_t, uint64_t> claims_;   // displaced ranges chosen so far: start -> end
+};
+
+std::vector<AddrRange> to_ranges(const std::vector<Span>& spans) {
+  std::vector<AddrRange> out;
+  for (const Span& s : spans) out.push_back({RemoteAddr(s.start), s.end - s.start});
+  return out;
+}
+
+}  // namespace
+
+const char* trap_reason_name(TrapReason reason) {
+  switch (reason) {
+    case TrapReason::kNone: return "none";
+    case TrapReason::kTooShort: return "too short";
+    case TrapReason::kTargetInside: return "jump target inside";
+    case TrapReason::kOtherSite: return "another site inside";
+    case TrapReason::kControlFlow: return "control flow";
+    case TrapReason::kMayFault: return "may fault";
+    case TrapReason::kNotRelocatable: return "not relocatable";
+    case TrapReason::kOutOfReach: return "out of reach";
+    case TrapReason::kOverlap: return "overlaps an earlier patch";
+    case TrapReason::kUnpatchable: return "next to undecodable bytes";
+  }
+  return "?";
+}
+
+const char* site_kind_name(SiteKind kind) {
+  return kind == SiteKind::kBackEdge ? "back-edge" : "entry";
+}
+
+Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_address) {
+  const uint64_t base = load_address.addr();
+  if (code.size() > UINT64_MAX - base) {
+    return make_error(ErrorKind::kBadInput, "code mapping wraps around the address space");
+  }
+  Sweep s = sweep(code, base);
+  std::vector<Candidate> candidates = find_candidates(s);
+  Selector selector(s, candidates);
+  SiteScan scan;
+  scan.sites.reserve(candidates.size());
+  for (const Candidate& c : candidates) scan.sites.push_back(selector.select(c));
+  scan.undecodable = to_ranges(s.undecodable);
+  scan.unpatchable = to_ranges(s.unpatchable);
+  scan.instructions = s.insns.size();
+  return scan;
+}
+
+}  // namespace ebb::ticks

@@ -1,0 +1,106 @@
+// Tick sites: where the soft clock counts, chosen as a pure function of a code mapping's bytes and
+// the address it is mapped at, so that record and every replay patch the same places.
+//
+// A tick is a loop back-edge taken (a jmp, jcc, loop or jrcxz to its own address or below) or a
+// function entered (the target of a direct call inside the mapping), so that every syscall-free
+// loop and every direct recursion advances the clock. Code is decoded linearly from the first
+// byte with Zydis. Each site is either
+//   kJump: its displaced instructions [patch_start, patch_start + patch_length) are replaced by a
+//          5-byte `jmp rel32` to a trampoline (trampoline.h) that counts and runs copies of them;
+//   kTrap: an int3 on the site's first byte, counted by the tracer (a trap per hit).
+//
+// The displaced instructions of a kJump site are whole instructions, at least 5 bytes in all, and:
+//  - hold no other jump or call target (any direct branch target of the mapping) after their first
+//    byte, and no other tick site;
+//  - end at the first unconditional transfer (jmp, ret, indirect jmp), whose successor may be an
+//    indirect target; hold no call (its return address must stay the original one) and no
+//    loop/jrcxz other than the site's own branch;
+//  - are relocatable: a rip-relative operand gets its disp32 rewritten, jcc/jmp rel8 are widened to
+//    rel32; all of them within reach of a trampoline placed within kTrampolineReach of the site;
+//  - cannot fault in a way that matters (the fault rule): no memory operand other than
+//    rip-relative, [rsp + d] with d >= -128 (no index) and fixed fs:/gs: slots; no div/idiv, no
+//    int/int3/ud2/hlt, no syscall/sysenter, no cpuid/rdtsc/rdtscp/rdpmc (ebb traps them), no
+//    xbegin/xabort/xend, nothing privileged, no I/O. A fault in an accepted instruction (a stack
+//    overflow, a write to read-only data) raises the same signal as the original; the session maps
+//    its pc back (TrampolineMap). Floating-point exceptions are masked by default and accepted.
+// A back-edge first tries the instructions that end with its branch (the branch and the ones just
+// before it), then the ones that start with it (the branch and the loop's exit code); an entry
+// tries the instructions that start at it. Sites are patched greedily in address order, and a
+// range may not overlap one chosen earlier. Undecodable bytes make the bytes around them
+// unpatchable: no site inside and no range across them.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/base/result.h"
+#include "engine/ptrace/remote_ptr.h"
+
+namespace ebb::ticks {
+
+// A trampoline must start within this distance of its site (either side). Site selection only
+// accepts instructions whose targets are close enough for a copy anywhere in that window.
+inline constexpr uint64_t kTrampolineReach = uint64_t{1} << 30;
+// Bytes of `jmp rel32`.
+inline constexpr uint64_t kJumpPatchLength = 5;
+
+enum class SiteKind : uint8_t {
+  kBackEdge,  // a backward jmp/jcc/loop/jrcxz: counts when it is taken
+  kEntry,     // a direct call target: counts each time the function is entered
+};
+
+enum class SiteMethod : uint8_t { kJump, kTrap };
+
+// Why a site could not be patched with a jump (kNone for kJump sites). For back-edges, the reason
+// the preferred range (the instructions that end with the branch) was refused.
+enum class TrapReason : uint8_t {
+  kNone,
+  kTooShort,          // fewer than 5 bytes before a control transfer or the mapping's end
+  kTargetInside,      // a jump/call target inside the displaced bytes
+  kOtherSite,         // another tick site inside the displaced bytes
+  kControlFlow,       // a call, or an unconditional transfer that is not last
+  kMayFault,          // the fault rule
+  kNotRelocatable,    // loop/jrcxz (not the site's branch), xbegin
+  kOutOfReach,        // a target too far for a copy near the site
+  kOverlap,           // bytes already displaced for an earlier site
+  kUnpatchable,       // next to undecodable bytes
+};
+const char* trap_reason_name(TrapReason reason);
+const char* site_kind_name(SiteKind kind);
+
+struct TickSite {
+  RemoteAddr address;  // the back-edge branch, or the function's first instruction
+  SiteKind kind = SiteKind::kBackEdge;
+  SiteMethod method = SiteMethod::kTrap;
+  TrapReason trap_reason = TrapReason::kNone;
+  RemoteAddr target;         // back-edges: where the branch goes when taken; entries: address
+  uint8_t length = 0;        // of the instruction at `address` (for the int3 fallback)
+  RemoteAddr patch_start;    // kJump: the displaced instructions; contains `address`
+  uint8_t patch_length = 0;  // kJump: >= kJumpPatchLength
+};
+
+struct AddrRange {
+  RemoteAddr start;
+  uint64_t length = 0;
+  bool operator==(const AddrRange&) const = default;
+};
+
+struct SiteScan {
+  std::vector<TickSite> sites;          // by address, at most one per address
+  std::vector<AddrRange> undecodable;   // bytes Zydis could not decode, in runs
+  std::vector<AddrRange> unpatchable;   // undecodable runs widened by kResync* (no site there)
+  uint64_t instructions = 0;            // decoded
+};
+
+// Bytes before and after an undecodable run in which the linear decode may be out of step with
+// the real instructions (an x86 instruction is at most 15 bytes; decoding resynchronises within
+// a few instructions).
+inline constexpr uint64_t kResyncBefore = 15;
+inline constexpr uint64_t kResyncAfter = 32;
+
+// `code` is the mapping's bytes as mapped at `load_address` (before any patch). Bad input (an
+// address range that wraps) is Error{kBadInput}.
+Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_address);
+
+}  // namespace ebb::ticks

@@ -1,0 +1,130 @@
+// Trampolines for kJump tick sites (sites.h): the code a site's `jmp rel32` leads to, which
+// counts the tick and runs copies of the displaced instructions, and the way back from any of its
+// pcs to the original code.
+//
+// The tick never touches the flags or the stack (the red zone stays intact):
+//     mov [block.saved_rcx], rcx
+//     mov rcx, [block.countdown]
+//     lea rcx, [rcx - 1]
+//     mov [block.countdown], rcx
+//     jrcxz interrupt            ; the tick that reaches 0 is the armed one
+//     mov rcx, [block.saved_rcx]
+// and the interrupt is `mov rcx, [block.saved_rcx]; int3; jmp on`, so the SIGTRAP finds the
+// thread exactly at the armed count with all its registers intact. The counter block is addressed
+// rip-relative when within rel32 of the trampoline, else absolutely (it must then lie below 2 GiB).
+//
+// Layouts (`end` is the first byte after the displaced instructions):
+//   back-edge: [copies before the branch] [jcc taken | loop/jrcxz taken | nothing for jmp]
+//              [copies after the branch; jmp end]  taken: tick; jmp target
+//              interrupt: ...; jmp target
+//   entry:     interrupt: ...; jmp copies
+//              entry: tick  copies: [the displaced copies]; jmp end
+// A copy of jcc/jmp rel8 becomes rel32; a rip-relative disp32 is rewritten; a copy whose last
+// instruction is an unconditional transfer needs no jmp end.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "engine/base/result.h"
+#include "engine/ptrace/remote_ptr.h"
+#include "engine/ticks/sites.h"
+
+namespace ebb::ticks {
+
+// Bytes ebb writes over original code, with the bytes they replace (for hiding them).
+struct Patch {
+  RemoteAddr address;
+  std::vector<uint8_t> original;
+  std::vector<uint8_t> patched;  // as long as `original`
+};
+
+enum class TrampolineRegion : uint8_t {
+  kCounting,   // the tick sequence
+  kInterrupt,  // the armed interrupt's block (restore rcx, int3, jump on)
+  kRelocated,  // a copy of a displaced instruction
+  kBranch,     // the site's own branch, relocated (for loop/jrcxz: its copy and two jumps)
+  kExit,       // a jump back to original code
+};
+
+// Where a thread whose pc is in a trampoline stands, in terms of the original code.
+struct TrampolinePc {
+  // The original instruction to report for this pc (to the debugger, in the trace, for a fault).
+  RemoteAddr original;
+  TrampolineRegion region = TrampolineRegion::kRelocated;
+  // Whether the thread may be moved out: set pc = original, rcx = saved_rcx if rcx_in_slot, and
+  // add countdown_fix to the countdown; it then continues exactly as it would have through the
+  // trampoline, counting the same ticks. A countdown fixed to 0 (with an interrupt armed) means the
+  // thread stands at its target. False inside the copies past the first (their original bytes
+  // lie under the jmp): let the thread run or step until it leaves the trampoline.
+  bool movable = false;
+  bool rcx_in_slot = false;
+  // -1: this site's tick is still to be counted (the thread moves past it); +1: it was counted
+  // and will be again (the thread moves back to the site).
+  int8_t countdown_fix = 0;
+};
+
+struct Trampoline {
+  struct PcEntry {
+    uint32_t offset;
+    uint8_t length;
+    TrampolinePc where;
+  };
+  RemoteAddr address;            // where `code` must be written
+  std::vector<uint8_t> code;     // at most kMaxTrampolineSize bytes
+  AddrRange displaced;           // the site's displaced instructions, in original code
+  Patch patch;                   // the 5-byte jmp over the site's first displaced bytes
+  RemoteAddr interrupt_resume;   // the pc of a SIGTRAP from the interrupt's int3
+  std::vector<PcEntry> pcs;      // one per instruction of `code`, by offset
+};
+
+inline constexpr size_t kMaxTrampolineSize = 160;
+
+// Builds the trampoline for a kJump site (precondition) at `address`, which must lie within
+// kTrampolineReach of the site, counting in the block at `counter_block` (counter_block.h).
+// `code` and `load_address` are those the site was found in (find_tick_sites). Errors:
+// kUnsupported when a jump, an operand or the counter block does not reach from `address`;
+// kBadInput when the site's bytes are not in `code` or no longer decode as they did.
+Result<Trampoline> build_trampoline(const TickSite& site, std::span<const uint8_t> code,
+                                    RemoteAddr load_address, RemoteAddr address,
+                                    RemoteAddr counter_block);
+
+// The int3 of a kTrap site (or of a kJump site whose trampoline could not be placed). Bad input
+// (the site outside `code`) is Error{kBadInput}.
+Result<Patch> trap_patch(const TickSite& site, std::span<const uint8_t> code,
+                         RemoteAddr load_address);
+
+// The trampolines of one address space, for pc lookups.
+class TrampolineMap {
+ public:
+  void add(const Trampoline& trampoline);
+  void clear() {
+    by_start_.clear();
+    by_displaced_.clear();
+  }
+  // nullopt when `pc` is in no trampoline.
+  std::optional<TrampolinePc> lookup(RemoteAddr pc) const;
+  // Whether a SIGTRAP with this pc (the byte after the int3) is a trampoline's armed interrupt.
+  bool is_interrupt(RemoteAddr pc) const;
+  // Where the copy of the displaced instruction at `original` runs: a breakpoint on that
+  // instruction goes there. nullopt when `original` starts no displaced instruction.
+  std::optional<RemoteAddr> copy_of(RemoteAddr original) const;
+
+ private:
+  struct Record {
+    uint64_t end;
+    uint64_t interrupt_resume;
+    std::vector<Trampoline::PcEntry> pcs;
+  };
+  std::map<uint64_t, Record> by_start_;
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> by_displaced_;  // start -> (end, trampoline)
+};
+
+// Makes `bytes`, read from the tracee at `at`, show the original code wherever they overlap a
+// patch. `patches` sorted by address and disjoint.
+void hide_patches(std::span<uint8_t> bytes, RemoteAddr at, std::span<const Patch> patches);
+
+}  // namespace ebb::ticks

@@ -1,0 +1,311 @@
+// Tick site selection on hand-written x86-64 (disassembly in the comments).
+#include <gtest/gtest.h>
+
+#include "engine/ticks/sites.h"
+#include "tests/unit/ticks/ticks_test_util.h"
+
+namespace ebb::ticks {
+namespace {
+
+using testing::bytes;
+using testing::kBase;
+using testing::scan;
+using testing::site_at;
+
+TEST(Sites, SimpleLoopBackEdgeIsPatchedWithTheInstructionsBeforeIt) {
+  auto code = bytes({
+      0x31, 0xc0,                    // 0: xor eax, eax
+      0xbf, 0x0a, 0x00, 0x00, 0x00,  // 2: mov edi, 10
+      0x48, 0x01, 0xf8,              // 7: L: add rax, rdi
+      0x48, 0xff, 0xcf,              // a: dec rdi
+      0x75, 0xf8,                    // d: jne L
+      0xc3,                          // f: ret
+  });
+  SiteScan s = scan(code);
+  ASSERT_EQ(s.sites.size(), 1u);
+  const TickSite& t = s.sites[0];
+  EXPECT_EQ(t.address.addr(), kBase + 0xd);
+  EXPECT_EQ(t.kind, SiteKind::kBackEdge);
+  EXPECT_EQ(t.target.addr(), kBase + 0x7);
+  EXPECT_EQ(t.method, SiteMethod::kJump);
+  EXPECT_EQ(t.trap_reason, TrapReason::kNone);
+  // The fewest whole instructions ending with the branch: dec + jne.
+  EXPECT_EQ(t.patch_start.addr(), kBase + 0xa);
+  EXPECT_EQ(t.patch_length, 5);
+  EXPECT_EQ(t.length, 2);
+  EXPECT_EQ(s.instructions, 6u);
+  EXPECT_TRUE(s.undecodable.empty());
+}
+
+TEST(Sites, ShortJumpBackEdge) {
+  auto code = bytes({
+      0x48, 0xff, 0xc0,  // 0: L: inc rax
+      0x48, 0x39, 0xf8,  // 3: cmp rax, rdi
+      0x73, 0x05,        // 6: jae out
+      0x48, 0xff, 0xc1,  // 8: inc rcx
+      0xeb, 0xf3,        // b: jmp L
+      0xc3,              // d: out: ret
+  });
+  SiteScan s = scan(code);
+  ASSERT_EQ(s.sites.size(), 1u);
+  EXPECT_EQ(s.sites[0].address.addr(), kBase + 0xb);
+  EXPECT_EQ(s.sites[0].target.addr(), kBase);
+  EXPECT_EQ(s.sites[0].method, SiteMethod::kJump);
+  EXPECT_EQ(s.sites[0].patch_start.addr(), kBase + 0x8);
+  EXPECT_EQ(s.sites[0].patch_length, 5);
+}
+
+TEST(Sites, ForwardShortJccInsideTheRangeIsAccepted) {
+  auto code = bytes({
+      0x48, 0xff, 0xc0,  // 0: L: inc rax
+      0x48, 0x85, 0xc0,  // 3: test rax, rax
+      0x74, 0x06,        // 6: je e (widened to rel32 in the trampoline)
+      0x89, 0xc1,        // 8: mov ecx, eax
+      0x75, 0xf4,        // a: jne L
+      0xc3, 0xc3, 0xc3,  // c: ret; ret; e: ret
+  });
+  TickSite t = site_at(scan(code), kBase + 0xa);
+  EXPECT_EQ(t.method, SiteMethod::kJump);
+  EXPECT_EQ(t.patch_start.addr(), kBase + 0x6);
+  EXPECT_EQ(t.patch_length, 6);
+}
+
+TEST(Sites, JumpTargetInsideTheRangeFallsBackToInt3) {
+  auto code = bytes({
+      0x48, 0xff, 0xc0,  // 0: L: inc rax
+      0x48, 0x85, 0xc0,  // 3: test rax, rax
+      0x74, 0x02,        // 6: je a      <- a target inside [6, c)
+      0x89, 0xc1,        // 8: mov ecx, eax
+      0x75, 0xf4,        // a: jne L
+      0xc3,              // c: ret       (jne + ret: too short forward)
+  });
+  TickSite t = site_at(scan(code), kBase + 0xa);
+  EXPECT_EQ(t.method, SiteMethod::kTrap);
+  EXPECT_EQ(t.trap_reason, TrapReason::kTargetInside);
+}
+
+TEST(Sites, ForwardRangeServesWhenTheBackwardOneCannot) {
+  auto code = bytes({
+      0x48, 0xff, 0xc0,  // 0: L: inc rax
+      0x74, 0x02,        // 3: je 7      <- a target inside any backward range
+      0x89, 0xc1,        // 5: mov ecx, eax
+      0x75, 0xf7,        // 7: jne L
+      0x48, 0x89, 0xc2,  // 9: mov rdx, rax   (the loop's exit code)
+      0xc3,              // c: ret
+  });
+  TickSite t = site_at(scan(code), kBase + 0x7);
+  EXPECT_EQ(t.method, SiteMethod::kJump);
+  EXPECT_EQ(t.patch_start.addr(), kBase + 0x7);
+  EXPECT_EQ(t.patch_length, 5);
+}
+
+TEST(Sites, TightSelfLoopIsATrap) {
+  auto code = bytes({
+      0x90, 0x90, 0x90, 0x90,  // nops
+      0xeb, 0xfe,              // 4: L: jmp L
+      0xc3,
+  });
+  TickSite t = site_at(scan(code), kBase + 4);
+  EXPECT_EQ(t.target.addr(), kBase + 4);
+  EXPECT_EQ(t.method, SiteMethod::kTrap);
+  EXPECT_EQ(t.trap_reason, TrapReason::kTargetInside);
+}
+
+TEST(Sites, CallInsideTheRangeIsControlFlow) {
+  auto code = bytes({
+      0xe8, 0x05, 0x00, 0x00, 0x00,  // 0: L: call 0xa
+      0xff, 0xcb,                    // 5: dec ebx
+      0x75, 0xf7,                    // 7: jne L
+      0xc3,                          // 9: ret
+      0xc3,                          // a: ret
+  });
+  SiteScan s = scan(code);
+  TickSite t = site_at(s, kBase + 0x7);
+  EXPECT_EQ(t.method, SiteMethod::kTrap);
+  EXPECT_EQ(t.trap_reason, TrapReason::kControlFlow);
+  EXPECT_EQ(site_at(s, kBase + 0xa).kind, SiteKind::kEntry);
+}
+
+// `L: <insn>; dec ecx; jne L; ret`: the backward range holds <insn>.
+TickSite loop_around(std::vector<uint8_t> insn) {
+  std::vector<uint8_t> code = insn;
+  const int len = static_cast<int>(insn.size());
+  for (int b : {0xff, 0xc9, 0x75, (-(len + 4)) & 0xff, 0xc3}) {
+    code.push_back(static_cast<uint8_t>(b));
+  }
+  return site_at(scan(code), kBase + len + 2);
+}
+
+TEST(Sites, FaultRule) {
+  struct Case {
+    const char* what;
+    std::vector<uint8_t> insn;
+    bool accepted;
+  };
+  const Case cases[] = {
+      {"add rax, [rdi]", bytes({0x48, 0x03, 0x07}), false},
+      {"mov [rax+rcx*8], rdx", bytes({0x48, 0x89, 0x14, 0xc8}), false},
+      {"div rcx", bytes({0x48, 0xf7, 0xf1}), false},
+      {"cpuid", bytes({0x0f, 0xa2}), false},
+      {"rdtsc", bytes({0x0f, 0x31}), false},
+      {"syscall", bytes({0x0f, 0x05}), false},
+      {"lock xadd [rdi], eax", bytes({0xf0, 0x0f, 0xc1, 0x07}), false},
+      {"mov rax, [rsp-0x1000]", bytes({0x48, 0x8b, 0x84, 0x24, 0x00, 0xf0, 0xff, 0xff}), false},
+      {"mov rax, [rsp+8]", bytes({0x48, 0x8b, 0x44, 0x24, 0x08}), true},
+      {"push rbx", bytes({0x53}), true},
+      {"mov rax, fs:0x28", bytes({0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0, 0, 0}), true},
+      {"add rax, [rip+0x100]", bytes({0x48, 0x03, 0x05, 0x00, 0x01, 0x00, 0x00}), true},
+      {"lea rax, [rdi+rsi*4]", bytes({0x48, 0x8d, 0x04, 0xb7}), true},
+      {"imul rax, rdx", bytes({0x48, 0x0f, 0xaf, 0xc2}), true},
+      {"addsd xmm0, xmm1", bytes({0xf2, 0x0f, 0x58, 0xc1}), true},
+  };
+  for (const Case& c : cases) {
+    TickSite t = loop_around(c.insn);
+    EXPECT_EQ(t.method, c.accepted ? SiteMethod::kJump : SiteMethod::kTrap) << c.what;
+    if (!c.accepted) {
+      EXPECT_EQ(t.trap_reason, TrapReason::kMayFault) << c.what;
+    }
+  }
+}
+
+TEST(Sites, CallTargetsAreEntrySites) {
+  auto code = bytes({
+      0xe8, 0x0b, 0x00, 0x00, 0x00,  // 0: call f
+      0xe8, 0x09, 0x00, 0x00, 0x00,  // 5: call g
+      0xe8, 0x01, 0x00, 0x00, 0x00,  // a: call f (again: one site)
+      0xc3,                          // f: ret
+      0x31, 0xc0,                    // 10: f: xor eax, eax
+      0xc3,                          // 12: ret
+      0x55,                          // 13: g: push rbp
+      0x48, 0x89, 0xe5,              // 14: mov rbp, rsp
+      0x48, 0x83, 0xec, 0x10,        // 17: sub rsp, 16
+      0xc9,                          // 1b: leave
+      0xc3,                          // 1c: ret
+  });
+  SiteScan s = scan(code);
+  ASSERT_EQ(s.sites.size(), 2u);
+  EXPECT_EQ(s.sites[0].address.addr(), kBase + 0x10);
+  EXPECT_EQ(s.sites[0].kind, SiteKind::kEntry);
+  EXPECT_EQ(s.sites[0].method, SiteMethod::kTrap);
+  EXPECT_EQ(s.sites[0].trap_reason, TrapReason::kTooShort);  // xor + ret: 3 bytes
+  EXPECT_EQ(s.sites[1].address.addr(), kBase + 0x13);
+  EXPECT_EQ(s.sites[1].kind, SiteKind::kEntry);
+  EXPECT_EQ(s.sites[1].target.addr(), kBase + 0x13);
+  EXPECT_EQ(s.sites[1].method, SiteMethod::kJump);
+  EXPECT_EQ(s.sites[1].patch_start.addr(), kBase + 0x13);
+  EXPECT_EQ(s.sites[1].patch_length, 8);
+}
+
+TEST(Sites, RecursiveFunctionEntry) {
+  auto code = bytes({
+      0x53,                          // 0: sum: push rbx
+      0x48, 0x89, 0xfb,              // 1: mov rbx, rdi
+      0x48, 0x85, 0xff,              // 4: test rdi, rdi
+      0x74, 0x0e,                    // 7: je zero
+      0x48, 0x8d, 0x7f, 0xff,        // 9: lea rdi, [rdi-1]
+      0xe8, 0xee, 0xff, 0xff, 0xff,  // d: call sum
+      0x48, 0x01, 0xd8,              // 12: add rax, rbx
+      0x5b, 0xc3,                    // 15: pop rbx; ret
+      0x31, 0xc0, 0x5b, 0xc3,        // 17: zero: xor eax, eax; pop rbx; ret
+  });
+  SiteScan s = scan(code);
+  ASSERT_EQ(s.sites.size(), 1u);  // the call is backward, but a call is no back-edge
+  EXPECT_EQ(s.sites[0].kind, SiteKind::kEntry);
+  EXPECT_EQ(s.sites[0].address.addr(), kBase);
+  EXPECT_EQ(s.sites[0].method, SiteMethod::kJump);
+  EXPECT_EQ(s.sites[0].patch_length, 7);
+}
+
+TEST(Sites, AnotherSiteInsideTheRange) {
+  auto code = bytes({
+      0xe8, 0x00, 0x00, 0x00, 0x00,  // 0: call f
+      0xff, 0xcf,                    // 5: f: dec edi
+      0x75, 0xfc,                    // 7: jne f
+      0x90,                          // 9: nop
+      0xc3,                          // a: ret
+  });
+  SiteScan s = scan(code);
+  TickSite entry = site_at(s, kBase + 5);
+  EXPECT_EQ(entry.kind, SiteKind::kEntry);
+  EXPECT_EQ(entry.method, SiteMethod::kTrap);
+  EXPECT_EQ(entry.trap_reason, TrapReason::kOtherSite);
+  TickSite back = site_at(s, kBase + 7);
+  EXPECT_EQ(back.method, SiteMethod::kTrap);
+}
+
+TEST(Sites, UndecodableBytesMakeTheirSurroundingsUnpatchable) {
+  std::vector<uint8_t> code = {0x06, 0x06};  // push es: invalid in 64-bit mode
+  // A loop right after the bad bytes: inside the resync window, no site.
+  for (int b : {0x48, 0xff, 0xcf, 0x75, 0xfb}) code.push_back(static_cast<uint8_t>(b));
+  code.resize(64, 0x90);
+  // The same loop well past the window: a site.
+  for (int b : {0x48, 0xff, 0xcf, 0x75, 0xfb, 0xc3}) code.push_back(static_cast<uint8_t>(b));
+  SiteScan s = scan(code);
+  ASSERT_EQ(s.undecodable.size(), 1u);
+  EXPECT_EQ(s.undecodable[0], (AddrRange{RemoteAddr(kBase), 2}));
+  ASSERT_EQ(s.unpatchable.size(), 1u);
+  EXPECT_EQ(s.unpatchable[0], (AddrRange{RemoteAddr(kBase), 2 + kResyncAfter}));
+  ASSERT_EQ(s.sites.size(), 1u);
+  EXPECT_EQ(s.sites[0].address.addr(), kBase + 64 + 3);
+  EXPECT_EQ(s.sites[0].method, SiteMethod::kJump);
+}
+
+TEST(Sites, RangeMayNotReachIntoUnpatchableBytes) {
+  std::vector<uint8_t> code = {0x06};
+  code.resize(1 + kResyncAfter, 0x90);  // the window ends here
+  // jne (2 bytes) just past the window: its backward range reaches back into the window.
+  for (int b : {0x75, 0xfb, 0xc3}) code.push_back(static_cast<uint8_t>(b));
+  SiteScan s = scan(code);
+  TickSite t = site_at(s, kBase + 1 + kResyncAfter);
+  EXPECT_EQ(t.method, SiteMethod::kTrap);
+  EXPECT_EQ(t.trap_reason, TrapReason::kUnpatchable);
+}
+
+TEST(Sites, OverlappingRangesGoToTheFirstSite) {
+  auto code = bytes({
+      0x48, 0xff, 0xc0,  // 0: L: inc rax
+      0x74, 0x02,        // 3: je 7
+      0x89, 0xc1,        // 5: mov ecx, eax
+      0x75, 0xf7,        // 7: jne L     forward range [7, c)
+      0x48, 0x89, 0xc2,  // 9: mov rdx, rax
+      0x75, 0xf2,        // c: jne L     backward range [9, e) overlaps it
+      0xc3,              // e: ret
+  });
+  SiteScan s = scan(code);
+  TickSite first = site_at(s, kBase + 7);
+  EXPECT_EQ(first.method, SiteMethod::kJump);
+  EXPECT_EQ(first.patch_start.addr(), kBase + 7);
+  TickSite second = site_at(s, kBase + 0xc);
+  EXPECT_EQ(second.method, SiteMethod::kTrap);
+  EXPECT_EQ(second.trap_reason, TrapReason::kOverlap);
+}
+
+TEST(Sites, DeterministicAndOrderedByAddress) {
+  std::vector<uint8_t> code;
+  for (int i = 0; i < 50; ++i) {
+    for (int b : {0x48, 0xff, 0xcf, 0x75, 0xfb, 0x90, 0x90}) {
+      code.push_back(static_cast<uint8_t>(b));
+    }
+  }
+  SiteScan a = scan(code), b = scan(code);
+  ASSERT_EQ(a.sites.size(), 50u);
+  ASSERT_EQ(a.sites.size(), b.sites.size());
+  for (size_t i = 0; i < a.sites.size(); ++i) {
+    EXPECT_EQ(a.sites[i].address, b.sites[i].address);
+    EXPECT_EQ(a.sites[i].patch_start, b.sites[i].patch_start);
+    EXPECT_EQ(a.sites[i].method, b.sites[i].method);
+    if (i > 0) {
+      EXPECT_LT(a.sites[i - 1].address.addr(), a.sites[i].address.addr());
+    }
+  }
+}
+
+TEST(Sites, WrappingMappingIsBadInput) {
+  std::vector<uint8_t> code(16, 0x90);
+  auto s = find_tick_sites(code, RemoteAddr(UINT64_MAX - 4));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, ErrorKind::kBadInput);
+}
+
+}  // namespace
+}  // namespace ebb::ticks

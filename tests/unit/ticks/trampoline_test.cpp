@@ -1,0 +1,318 @@
+// Trampolines built for hand-written sites, checked by decoding them with Zydis.
+#include <Zydis/Zydis.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include "engine/ticks/counter_block.h"
+#include "engine/ticks/trampoline.h"
+#include "tests/unit/ticks/ticks_test_util.h"
+
+namespace ebb::ticks {
+namespace {
+
+using testing::bytes;
+using testing::kBase;
+using testing::scan;
+using testing::site_at;
+
+constexpr uint64_t kTrampolines = kBase + 0x10000;
+constexpr uint64_t kBlock = kBase + 0x20000;
+
+struct Decoded {
+  ZydisDecodedInstruction insn;
+  ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+  uint64_t address;
+};
+
+Decoded decode_at(const Trampoline& t, uint32_t offset) {
+  ZydisDecoder d;
+  ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+  Decoded out{};
+  out.address = t.address.addr() + offset;
+  EXPECT_TRUE(ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, t.code.data() + offset,
+                                                  t.code.size() - offset, &out.insn, out.ops)))
+      << "offset " << offset;
+  return out;
+}
+
+// The absolute address named by operand `i` (a branch target or a memory operand).
+uint64_t absolute(const Decoded& d, int i = 0) {
+  ZyanU64 result = 0;
+  EXPECT_TRUE(ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&d.insn, &d.ops[i], d.address, &result)));
+  return result;
+}
+
+Trampoline build(const std::vector<uint8_t>& code, uint64_t site, uint64_t at = kTrampolines,
+                 uint64_t block = kBlock) {
+  TickSite s = site_at(scan(code), site);
+  EXPECT_EQ(s.method, SiteMethod::kJump);
+  auto t = build_trampoline(s, code, RemoteAddr(kBase), RemoteAddr(at), RemoteAddr(block));
+  EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
+  return t.ok() ? *t : Trampoline{};
+}
+
+std::vector<Trampoline::PcEntry> in_region(const Trampoline& t, TrampolineRegion r) {
+  std::vector<Trampoline::PcEntry> out;
+  for (const auto& p : t.pcs) {
+    if (p.where.region == r) out.push_back(p);
+  }
+  return out;
+}
+
+const std::vector<uint8_t> kLoop = bytes({
+    0x31, 0xc0,                    // 0: xor eax, eax
+    0xbf, 0x0a, 0x00, 0x00, 0x00,  // 2: mov edi, 10
+    0x48, 0x01, 0xf8,              // 7: L: add rax, rdi
+    0x48, 0xff, 0xcf,              // a: dec rdi
+    0x75, 0xf8,                    // d: jne L
+    0xc3,                          // f: ret
+});
+
+TEST(Trampoline, BackEdgeLayoutAndPcMap) {
+  Trampoline t = build(kLoop, kBase + 0xd);
+  ASSERT_FALSE(t.code.empty());
+  EXPECT_LE(t.code.size(), kMaxTrampolineSize);
+  // The patch: jmp rel32 from the displaced instructions to the trampoline's start.
+  EXPECT_EQ(t.patch.address.addr(), kBase + 0xa);
+  EXPECT_EQ(t.patch.original, std::vector<uint8_t>(kLoop.begin() + 0xa, kLoop.begin() + 0xf));
+  ASSERT_EQ(t.patch.patched.size(), 5u);
+  EXPECT_EQ(t.patch.patched[0], 0xe9);
+  int32_t rel;
+  std::memcpy(&rel, &t.patch.patched[1], 4);
+  EXPECT_EQ(kBase + 0xf + rel, kTrampolines);
+
+  // Every instruction decodes, and the pc entries tile the code.
+  uint32_t offset = 0;
+  for (const auto& p : t.pcs) {
+    EXPECT_EQ(p.offset, offset);
+    EXPECT_EQ(decode_at(t, p.offset).insn.length, p.length);
+    offset += p.length;
+  }
+  EXPECT_EQ(offset, t.code.size());
+
+  TrampolineMap map;
+  map.add(t);
+  auto first = map.lookup(t.address);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->original.addr(), kBase + 0xa);  // the dec copy: movable, it is the patch start
+  EXPECT_TRUE(first->movable);
+  EXPECT_FALSE(map.lookup(RemoteAddr(kTrampolines - 1)));
+  EXPECT_FALSE(map.lookup(RemoteAddr(kTrampolines + t.code.size())));
+
+  auto reloc = in_region(t, TrampolineRegion::kRelocated);
+  ASSERT_EQ(reloc.size(), 1u);  // dec
+  auto branch = in_region(t, TrampolineRegion::kBranch);
+  ASSERT_EQ(branch.size(), 1u);
+  EXPECT_EQ(branch[0].where.original.addr(), kBase + 0xd);  // jne: its bytes lie under the jmp
+  EXPECT_FALSE(branch[0].where.movable);
+  Decoded jcc = decode_at(t, branch[0].offset);
+  EXPECT_EQ(jcc.insn.mnemonic, ZYDIS_MNEMONIC_JNZ);
+  EXPECT_EQ(jcc.insn.length, 6);  // widened to rel32
+  // Breakpoints on displaced instructions go to their copies.
+  EXPECT_EQ(map.copy_of(RemoteAddr(kBase + 0xa)), RemoteAddr(kTrampolines + reloc[0].offset));
+  EXPECT_EQ(map.copy_of(RemoteAddr(kBase + 0xd)), RemoteAddr(kTrampolines + branch[0].offset));
+  EXPECT_FALSE(map.copy_of(RemoteAddr(kBase + 0x7)));  // not displaced
+  EXPECT_FALSE(map.copy_of(RemoteAddr(kBase + 0xb)));  // inside an instruction
+
+  auto exits = in_region(t, TrampolineRegion::kExit);
+  ASSERT_EQ(exits.size(), 2u);
+  EXPECT_EQ(exits[0].where.original.addr(), kBase + 0xf);  // not taken: after the range
+  EXPECT_EQ(absolute(decode_at(t, exits[0].offset)), kBase + 0xf);
+  EXPECT_EQ(exits[1].where.original.addr(), kBase + 0x7);  // taken, counted: to L
+  EXPECT_EQ(absolute(decode_at(t, exits[1].offset)), kBase + 0x7);
+  EXPECT_EQ(absolute(jcc), kTrampolines + branch[0].offset + 6 + 5);  // to the tick
+
+  auto counting = in_region(t, TrampolineRegion::kCounting);
+  ASSERT_EQ(counting.size(), 6u);
+  for (size_t i = 0; i < counting.size(); ++i) {
+    EXPECT_EQ(counting[i].where.original.addr(), kBase + 0x7);
+    EXPECT_TRUE(counting[i].where.movable);
+    EXPECT_EQ(counting[i].where.rcx_in_slot, i != 0) << i;
+    EXPECT_EQ(counting[i].where.countdown_fix, i < 4 ? -1 : 0) << i;
+  }
+  auto interrupt = in_region(t, TrampolineRegion::kInterrupt);
+  ASSERT_EQ(interrupt.size(), 3u);
+  EXPECT_EQ(decode_at(t, interrupt[1].offset).insn.mnemonic, ZYDIS_MNEMONIC_INT3);
+  EXPECT_EQ(t.interrupt_resume.addr(), kTrampolines + interrupt[2].offset);
+  EXPECT_TRUE(map.is_interrupt(t.interrupt_resume));
+  EXPECT_FALSE(map.is_interrupt(RemoteAddr(t.interrupt_resume.addr() - 1)));
+  EXPECT_EQ(map.lookup(t.interrupt_resume)->original.addr(), kBase + 0x7);
+}
+
+TEST(Trampoline, TickTouchesNoFlagsAndAddressesTheCounterBlock) {
+  Trampoline t = build(kLoop, kBase + 0xd);
+  std::vector<uint64_t> memory;
+  for (TrampolineRegion r : {TrampolineRegion::kCounting, TrampolineRegion::kInterrupt}) {
+    for (const auto& p : in_region(t, r)) {
+      Decoded d = decode_at(t, p.offset);
+      if (d.insn.mnemonic == ZYDIS_MNEMONIC_INT3) continue;  // the trap itself
+      ASSERT_TRUE(d.insn.cpu_flags);
+      EXPECT_EQ(d.insn.cpu_flags->modified | d.insn.cpu_flags->set_0 | d.insn.cpu_flags->set_1 |
+                    d.insn.cpu_flags->undefined,
+                0u)
+          << "offset " << p.offset;
+      for (int i = 0; i < d.insn.operand_count_visible; ++i) {
+        if (d.ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+            d.ops[i].mem.type == ZYDIS_MEMOP_TYPE_MEM) {
+          memory.push_back(absolute(d, i));
+        }
+      }
+    }
+  }
+  // save, load countdown, store countdown, restore; the interrupt's restore.
+  EXPECT_EQ(memory, (std::vector<uint64_t>{kBlock + kSavedRcxOffset, kBlock + kCountdownOffset,
+                                           kBlock + kCountdownOffset, kBlock + kSavedRcxOffset,
+                                           kBlock + kSavedRcxOffset}));
+}
+
+TEST(Trampoline, RipRelativeOperandKeepsItsAbsoluteTarget) {
+  auto code = bytes({
+      0xe8, 0x0b, 0x00, 0x00, 0x00,              // 0: call f
+      0xc3,                                      // 5: ret
+      0xcc, 0xcc, 0xcc, 0xcc, 0xcc,              // 6: padding
+      0xcc, 0xcc, 0xcc, 0xcc, 0xcc,              //
+      0x48, 0x8b, 0x05, 0xf9, 0x0f, 0x00, 0x00,  // 10: f: mov rax, [rip+0xff9] = [0x1010]
+      0x48, 0xff, 0xc0,                          // 17: inc rax
+      0xc3,                                      // 1a: ret
+  });
+  // Near the code and 768 MiB away: the disp32 changes, the absolute address does not.
+  for (uint64_t at : {kTrampolines, kBase + (uint64_t{768} << 20)}) {
+    Trampoline t = build(code, kBase + 0x10, at);
+    auto reloc = in_region(t, TrampolineRegion::kRelocated);
+    ASSERT_EQ(reloc.size(), 1u);
+    EXPECT_EQ(reloc[0].where.original.addr(), kBase + 0x10);
+    EXPECT_TRUE(reloc[0].where.movable);
+    EXPECT_EQ(reloc[0].where.countdown_fix, +1);  // moving back to f counts f's tick again
+    Decoded mov = decode_at(t, reloc[0].offset);
+    EXPECT_EQ(mov.insn.mnemonic, ZYDIS_MNEMONIC_MOV);
+    EXPECT_EQ(mov.ops[1].mem.base, ZYDIS_REGISTER_RIP);
+    EXPECT_EQ(absolute(mov, 1), kBase + 0x1010);
+    if (at != kTrampolines) {
+      EXPECT_NE(mov.ops[1].mem.disp.value, 0xff9);
+    }
+  }
+}
+
+TEST(Trampoline, ShortBranchesAreWidened) {
+  auto code = bytes({
+      0x48, 0xff, 0xc0,  // 0: L: inc rax
+      0x48, 0x85, 0xc0,  // 3: test rax, rax
+      0x74, 0x06,        // 6: je e
+      0x89, 0xc1,        // 8: mov ecx, eax
+      0x75, 0xf4,        // a: jne L
+      0xc3, 0xc3, 0xc3,  // c: ret; ret; e: ret
+  });
+  Trampoline t = build(code, kBase + 0xa);
+  auto reloc = in_region(t, TrampolineRegion::kRelocated);
+  ASSERT_EQ(reloc.size(), 2u);  // je, mov (then jne, the site's branch)
+  Decoded je = decode_at(t, reloc[0].offset);
+  EXPECT_EQ(je.insn.mnemonic, ZYDIS_MNEMONIC_JZ);
+  EXPECT_EQ(je.insn.length, 6);
+  EXPECT_EQ(absolute(je), kBase + 0xe);
+  EXPECT_EQ(reloc[0].where.original.addr(), kBase + 0x6);
+  EXPECT_TRUE(reloc[0].where.movable);
+  EXPECT_EQ(reloc[1].where.original.addr(), kBase + 0x8);
+  EXPECT_FALSE(reloc[1].where.movable);
+}
+
+TEST(Trampoline, EntrySiteCountsBeforeTheCopies) {
+  auto code = bytes({
+      0x53,                          // 0: sum: push rbx
+      0x48, 0x89, 0xfb,              // 1: mov rbx, rdi
+      0x48, 0x85, 0xff,              // 4: test rdi, rdi
+      0x74, 0x0e,                    // 7: je zero
+      0x48, 0x8d, 0x7f, 0xff,        // 9: lea rdi, [rdi-1]
+      0xe8, 0xee, 0xff, 0xff, 0xff,  // d: call sum
+      0x48, 0x01, 0xd8, 0x5b, 0xc3,  // 12: add rax, rbx; pop rbx; ret
+      0x31, 0xc0, 0x5b, 0xc3,        // 17: zero: xor eax, eax; pop rbx; ret
+  });
+  Trampoline t = build(code, kBase);
+  int32_t rel;
+  std::memcpy(&rel, &t.patch.patched[1], 4);
+  const uint64_t entry = kBase + 5 + rel;
+  TrampolineMap map;
+  map.add(t);
+  auto at_entry = map.lookup(RemoteAddr(entry));
+  ASSERT_TRUE(at_entry);
+  EXPECT_EQ(at_entry->region, TrampolineRegion::kCounting);
+  EXPECT_EQ(at_entry->original.addr(), kBase);
+  EXPECT_EQ(at_entry->countdown_fix, 0);
+  auto counting = in_region(t, TrampolineRegion::kCounting);
+  ASSERT_EQ(counting.size(), 6u);
+  EXPECT_EQ(counting[5].where.countdown_fix, +1);
+  auto reloc = in_region(t, TrampolineRegion::kRelocated);
+  ASSERT_EQ(reloc.size(), 3u);  // push, mov, test
+  EXPECT_EQ(reloc[2].where.original.addr(), kBase + 4);
+  EXPECT_FALSE(reloc[2].where.movable);
+  auto exits = in_region(t, TrampolineRegion::kExit);
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(absolute(decode_at(t, exits[0].offset)), kBase + 7);
+  EXPECT_TRUE(map.is_interrupt(t.interrupt_resume));
+  EXPECT_EQ(map.lookup(t.interrupt_resume)->countdown_fix, +1);
+}
+
+TEST(Trampoline, CounterBlockBelow2GiBIsAddressedAbsolutely) {
+  constexpr uint64_t kFarBase = 0x7f0000000000;
+  TickSite s = site_at(scan(kLoop, kFarBase), kFarBase + 0xd);
+  auto t = build_trampoline(s, kLoop, RemoteAddr(kFarBase), RemoteAddr(kFarBase + 0x10000),
+                            RemoteAddr(0x20000000));
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  auto counting = in_region(*t, TrampolineRegion::kCounting);
+  Decoded save = decode_at(*t, counting[0].offset);
+  EXPECT_EQ(save.ops[0].mem.base, ZYDIS_REGISTER_NONE);
+  EXPECT_EQ(absolute(save, 0), 0x20000000u + kSavedRcxOffset);
+
+  auto unreachable = build_trampoline(s, kLoop, RemoteAddr(kFarBase),
+                                      RemoteAddr(kFarBase + 0x10000), RemoteAddr(0x100000000000));
+  ASSERT_FALSE(unreachable.ok());
+  EXPECT_EQ(unreachable.error().kind, ErrorKind::kUnsupported);
+}
+
+TEST(Trampoline, TrampolineOutOfReachOfItsSite) {
+  TickSite s = site_at(scan(kLoop), kBase + 0xd);
+  auto t = build_trampoline(s, kLoop, RemoteAddr(kBase), RemoteAddr(kBase + (uint64_t{3} << 30)),
+                            RemoteAddr(kBlock));
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.error().kind, ErrorKind::kUnsupported);
+}
+
+TEST(Trampoline, StaleBytesAreBadInput) {
+  TickSite s = site_at(scan(kLoop), kBase + 0xd);
+  std::vector<uint8_t> changed = kLoop;
+  changed[0xa] = 0x06;  // no longer an instruction
+  auto t = build_trampoline(s, changed, RemoteAddr(kBase), RemoteAddr(kTrampolines),
+                            RemoteAddr(kBlock));
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.error().kind, ErrorKind::kBadInput);
+}
+
+TEST(Trampoline, HidePatchesShowsOriginalBytes) {
+  TickSite jump_site = site_at(scan(kLoop), kBase + 0xd);
+  Trampoline t = build(kLoop, kBase + 0xd);
+  TickSite trap_site = jump_site;
+  trap_site.address = RemoteAddr(kBase + 0x2);  // any instruction start serves here
+  auto trap = trap_patch(trap_site, kLoop, RemoteAddr(kBase));
+  ASSERT_TRUE(trap.ok());
+  EXPECT_EQ(trap->original, std::vector<uint8_t>{0xbf});
+  EXPECT_EQ(trap->patched, std::vector<uint8_t>{0xcc});
+  std::vector<Patch> patches = {*trap, t.patch};
+
+  std::vector<uint8_t> memory = kLoop;
+  for (const Patch& p : patches) {
+    std::copy(p.patched.begin(), p.patched.end(), memory.begin() + (p.address.addr() - kBase));
+  }
+  EXPECT_NE(memory, kLoop);
+  std::vector<uint8_t> view = memory;
+  hide_patches(view, RemoteAddr(kBase), patches);
+  EXPECT_EQ(view, kLoop);
+  // A read that starts inside the jmp patch.
+  std::vector<uint8_t> tail(memory.begin() + 0xc, memory.end());
+  hide_patches(tail, RemoteAddr(kBase + 0xc), patches);
+  EXPECT_EQ(tail, std::vector<uint8_t>(kLoop.begin() + 0xc, kLoop.end()));
+}
+
+}  // namespace
+}  // namespace ebb::ticks
