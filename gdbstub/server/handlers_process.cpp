@@ -33,6 +33,7 @@ RspReply RspSession::handle_vKill(const VKill& p) {
 RspReply RspSession::handle_D(const Detach& p) {
   if (p.pid && *p.pid != target_.current_thread().pid) return RspReply::one(reply_error(ESRCH));
   target_.detach();
+  open_files_.clear();  // the target closed its files
   RspReply reply = RspReply::one(reply_ok());
   reply.end_session = !extended_;
   return reply;

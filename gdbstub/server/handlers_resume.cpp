@@ -78,11 +78,19 @@ RspReply RspSession::resume_with(RspResumeRequest request) {
   RspResult<RspStopEvent> stop = target_.resume(request, *control_);
   RspLastWords::set_resuming(false);
   if (!stop.ok()) {
-    // The client reads an E here as "the program did not move" and warns.
+    // The program is taken to be stopped where it was. Not an E reply: gdb
+    // reads one as a stop with signal 0 and keeps the previous stop's
+    // reason, so after a breakpoint stop (swbreak) it takes the failure for
+    // the late trap of a removed breakpoint and resumes at once; a failure
+    // that lasts (a diverged replay) becomes an endless loop. A SIGINT stop
+    // stops every command, gdb does not pass SIGINT on at the next resume,
+    // and the console line before it says what went wrong.
     log_warn("rsp: resume failed: %s", stop.error().message.c_str());
+    RspStopEvent failed{RspStopReason::kInterrupted, target_.current_thread(), SIGINT, {}, 0};
+    last_stop_ = failed;
     RspReply reply;
     reply.packets.push_back(reply_console_output("ebb: " + stop.error().message + "\n"));
-    reply.packets.push_back(reply_error(stop.error().code));
+    reply.packets.push_back(stop_reply(failed));
     return reply;
   }
   last_stop_ = *stop;

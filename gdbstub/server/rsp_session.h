@@ -4,6 +4,7 @@
 // can drive it directly.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -135,6 +136,16 @@ class RspSession {
     std::string data;
   };
   std::optional<XferCache> xfer_cache_;
+
+  // vFile descriptors as the client sees them (handlers_vfile.cpp): each is
+  // a descriptor of the target's file system, or a file the server makes
+  // itself from what the target provides (the vDSO line of a /proc maps).
+  struct OpenFile {
+    int target_fd = -1;    // -1: a served file, whole in `contents`
+    std::string contents;
+  };
+  std::map<int, OpenFile> open_files_;
+  int next_file_ = 1;
 };
 
 }  // namespace ebb::rsp

@@ -141,7 +141,9 @@ struct RspFileStat {
 
 // The program's files as the recording saw them (vFile packets): the client
 // reads executables and libraries through it, so symbols load even when the
-// files on disk changed. Descriptors are the file system's own, not host fds.
+// files on disk changed. Descriptors are the file system's own, not host fds
+// (the server gives the client numbers of its own: it also serves a file or
+// two itself, see handlers_vfile.cpp).
 class RspFileSystem {
  public:
   virtual ~RspFileSystem() = default;

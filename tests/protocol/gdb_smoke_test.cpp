@@ -91,6 +91,41 @@ TEST(GdbSmoke, BreakpointStopThenExit) {
       << out;
 }
 
+// A resume that fails (a diverged replay fails every time) stops gdb once,
+// with the reason on its console. Not an E reply: gdb takes one for a stop
+// with signal 0 and keeps the last stop's reason, so after a breakpoint stop
+// (swbreak) it reads the failure as the trap of a removed breakpoint,
+// ignores it and resumes again, forever.
+TEST(GdbSmoke, FailedResumeStopsContinueOnce) {
+  if (!have_gdb()) GTEST_SKIP() << "gdb is not installed";
+  auto listener = RspListener::open(*parse_listen_address("127.0.0.1:0"), false);
+  ASSERT_TRUE(listener.ok());
+  FakeTarget target;
+  target.provide_files = false;
+  // Both threads at 0x400020, the breakpoint's address.
+  for (RspThread thread : target.live) {
+    RspBytes& regs = target.registers[thread.tid];
+    std::fill(regs.begin(), regs.end(), 0);
+    regs[rsp_x86_64_register("rip")->offset] = 0x20;
+    regs[rsp_x86_64_register("rip")->offset + 2] = 0x40;
+  }
+  target.stops.push_back(RspStopEvent{RspStopReason::kSoftwareBreakpoint, kMainThread, SIGTRAP, {}, 0});
+  for (int i = 0; i < 20; ++i) target.stops.push_back(RspError{EIO, "replay diverged at event 7"});
+  RspServer server(target);
+  std::thread t([&] { (void)server.serve_one(*listener); });
+  std::string out = run("timeout 60 gdb -nx -batch -ex 'set confirm off'"
+                        " -ex 'target extended-remote 127.0.0.1:" +
+                        std::to_string(listener->port()) +
+                        "' -ex 'break *0x400020' -ex 'continue' -ex 'delete' -ex 'continue'"
+                        " -ex 'detach' 2>&1");
+  t.join();
+  EXPECT_NE(out.find("hit Breakpoint 1, 0x0000000000400020"), std::string::npos) << out;
+  EXPECT_NE(out.find("ebb: replay diverged at event 7"), std::string::npos) << out;
+  EXPECT_NE(out.find("received signal SIGINT"), std::string::npos) << out;
+  EXPECT_EQ(target.resumes.size(), 2u) << out;  // the breakpoint's, the failed one
+  EXPECT_GE(target.detach_count, 1) << out;
+}
+
 }  // namespace
 }  // namespace ebb::rsp::testing
 

@@ -156,12 +156,17 @@ TEST_F(Exec, KilledBySignalReply) {
   EXPECT_EQ(ask("vCont;c"), "X0b;process:4d2");
 }
 
+// A failed resume is a SIGINT stop where the program was (an E reply would
+// make gdb resume again and again while continuing), after the message.
 TEST_F(Exec, ResumeErrorIsReportedAndTheProgramStaysStopped) {
   target_.stops.push_back(RspError{EIO, "replay diverged"});
   send_packet("vCont;c");
   EXPECT_EQ(read_packet(), "O" + to_hex(std::string_view("ebb: replay diverged\n")));
-  EXPECT_EQ(read_packet(), "E05");
+  EXPECT_EQ(read_packet(), "T02thread:p4d2.4d2;");
+  EXPECT_EQ(ask("?"), "T02thread:p4d2.4d2;");
   EXPECT_EQ(ask("qC"), "QCp4d2.4d2");
+  // The next resume is tried again, and can succeed.
+  EXPECT_EQ(ask("vCont;s:p4d2.4d2"), "T05thread:p4d2.4d2;");
 }
 
 TEST_F(Exec, InterruptByteDuringResume) {

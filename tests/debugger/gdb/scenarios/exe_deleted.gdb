@@ -13,6 +13,7 @@
 # packet: w \$vFile:open:
 # packet: r \$F[0-9a-f]+;
 # reject: No symbol table is loaded
+# reject: unable to open /proc file
 break fib
 continue
 bt

@@ -11,7 +11,7 @@
 # expect: \$3 = 148988
 # expect: Restarted at checkpoint 1
 # expect: \$4 = 0
-# expect: ^  1    Thread \d+\.\d+ .*\n\* 2    Thread \d+\.\d+ worker \(arg=0x0\)
+# expect: ^  1 +Thread \d+\.\d+ +.*\n\* 2 +Thread \d+\.\d+ +worker \(arg=0x0\)
 # expect: \$5 = 148988
 # expect: \[Inferior 1 \(process \d+\) exited normally\]
 # contains: ^results 562641396 133786869$

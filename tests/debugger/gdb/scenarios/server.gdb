@@ -11,6 +11,7 @@
 # expect: --- ebb ---\s+ebb: listening on 127\.0\.0\.1:\d+
 # packet: ^w \$vFile:open:
 # packet: ^w \$vFile:pread:
+# reject: unable to open /proc file
 break fib
 continue
 bt

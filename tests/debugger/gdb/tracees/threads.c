@@ -8,7 +8,7 @@ static int shared;
 static void *worker(void *arg) {
   int id = *(int *)arg; /* @worker_entry */
   shared += id; /* @worker_body */
-  return NULL;
+  return NULL; /* @worker_return */
 }
 
 int main(void) {
