@@ -281,6 +281,12 @@ Status DebugSession::remove_watchpoint(int kind, uint64_t addr, uint64_t len) {
 // 18+4i (00 1 byte, 01 2, 11 4, 10 8). x86 has no read-only watch: reads
 // use "read or write".
 Status DebugSession::apply_watchpoints() {
+  for (auto& [tid, t] : replayer_->tasks())
+    if (t->tgid == pid_) EBB_TRY(apply_watchpoints(*t));
+  return ok_status();
+}
+
+Status DebugSession::apply_watchpoints(ReplayTask& task) {
   uint64_t dr7 = 0;
   uint64_t addrs[4] = {};
   for (size_t i = 0; i < watches_.size(); ++i) {
@@ -290,14 +296,15 @@ Status DebugSession::apply_watchpoints() {
     dr7 |= (1ull << (2 * i)) | (type << (16 + 4 * i)) | (len << (18 + 4 * i));
     addrs[i] = w.addr;
   }
-  for (auto& [tid, t] : replayer_->tasks()) {
-    if (t->tgid != pid_) continue;
-    EBB_TRY(t->t.set_debugreg(7, 0));
-    for (int i = 0; i < 4; ++i) EBB_TRY(t->t.set_debugreg(i, addrs[i]));
-    EBB_TRY(t->t.set_debugreg(6, 0));
-    EBB_TRY(t->t.set_debugreg(7, dr7));
-  }
-  return ok_status();
+  EBB_TRY(task.t.set_debugreg(7, 0));
+  for (int i = 0; i < 4; ++i) EBB_TRY(task.t.set_debugreg(i, addrs[i]));
+  EBB_TRY(task.t.set_debugreg(6, 0));
+  return task.t.set_debugreg(7, dr7);
+}
+
+Status DebugSession::task_created(ReplayTask& task) {
+  if (task.tgid != pid_ || watches_.empty()) return ok_status();
+  return apply_watchpoints(task);
 }
 
 uint64_t DebugSession::watched(uint64_t addr, uint64_t len) {

@@ -103,6 +103,7 @@ class DebugSession : public DebugHook {
   bool first_stop_due(uint64_t event) override { return !first_stop_sent_ && start_event_ && event >= start_event_; }
   uint64_t watched(uint64_t addr, uint64_t len) override;
   uint64_t hardware_hit(ReplayTask& task) override;
+  Status task_created(ReplayTask& task) override;
 
  private:
   DebugSession() = default;
@@ -112,6 +113,7 @@ class DebugSession : public DebugHook {
   ReplayTask* any_task();
   uint64_t replayer_event() const;
   Status apply_watchpoints();
+  Status apply_watchpoints(ReplayTask& task);
   Status begin_diversion();
   std::unique_ptr<Diversion> diversion_;
   std::unique_ptr<CheckpointStore> checkpoints_;

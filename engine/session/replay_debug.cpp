@@ -30,7 +30,7 @@ ReplayTask* Replayer::task_for_step(pid_t tid) { return tid ? task(tid) : nullpt
 Status Replayer::resume_for_debugger(ReplayTask& task) {
   int sig = task.pending_sig;
   task.pending_sig = 0;
-  if (task.stepping) {
+  if (task.stepping && !task.in_replayed_syscall) {
     auto regs = task.t.regs();
     if (!regs) return regs.error();
     uint8_t insn[2] = {};

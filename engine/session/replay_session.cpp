@@ -190,7 +190,11 @@ Status Replayer::on_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev) {
       EBB_TRY(task.t.set_regs(*regs));
       break;
   }
+  // From the entry stop to the exit stop: never a single step (the kernel
+  // would end it with a SIGTRAP instead of the exit stop).
+  task.in_replayed_syscall = true;
   stop = resume_and_wait(task);
+  task.in_replayed_syscall = false;
   if (!stop) return stop.error();
   EBB_TRY(check_.syscall_exit(*stop, ev));
   return finish_syscall(task, ev, spec, rewritten);

@@ -41,6 +41,7 @@ struct ReplayTask {
   std::optional<ptrace::Stop> exited_stop;  // its death, when already collected
   ReplayTask* vfork_parent = nullptr;       // while a vfork child shares its parent's memory
   bool stepping = false;                    // the debugger asked for one instruction
+  bool in_replayed_syscall = false;         // between a replayed syscall's entry and exit stops
   bool interrupting = false;                // PTRACE_INTERRUPT sent for the debugger
   uint64_t leaked_scratch = 0;              // a page a vfork child's exec left in this task's memory
   uint64_t clear_child_tid = 0;             // CLONE_CHILD_CLEARTID / set_tid_address: what exit clears
@@ -82,6 +83,9 @@ class DebugHook {
   virtual uint64_t watched(uint64_t addr, uint64_t len) = 0;
   // After a debug-register trap: the watchpoint that fired (from DR6), or 0.
   virtual uint64_t hardware_hit(ReplayTask& task) = 0;
+  // A task was created (clone): debug registers are not inherited, so the
+  // debugger's watchpoints are set in it.
+  virtual Status task_created(ReplayTask& task) = 0;
 };
 
 struct ShadowFd {

@@ -240,6 +240,7 @@ Status Replayer::on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev) {
   if (vfork) child->vfork_parent = &parent;
   ReplayTask& adopted = *child;
   tasks_[rec_child] = std::move(child);
+  if (debug_) EBB_TRY(debug_->task_created(adopted));
   // A debugger asked for a process that starts here (ebb replay -f PID).
   if (!thread && debugged(adopted) && debug_->starts_at_fork()) debug_stop(adopted, DebugStopKind::kInitial);
   return ok_status();

@@ -1,0 +1,134 @@
+// The soft tick clock inside a tracee (docs/ticks.md): the tracee-side half of engine/ticks/.
+// engine/ticks/ chooses tick sites and builds trampolines as pure functions of code bytes; a
+// SoftClock maps the counter block and the trampoline regions into one address space (injected
+// mmaps), writes the trampolines and the 5-byte jump patches, reads the count, and remembers
+// what it wrote so the debugger can be shown the original code.
+//
+// Phase 1: ONE count per address space, shared by its threads (ebb runs one thread's user code at
+// a time, so the shared count is still deterministic). kTrap sites are left unpatched (no int3
+// yet): they do not count. Nothing is undone yet when a patched mapping goes away or becomes
+// writable.
+//
+// Every call that takes a Tracee requires `t` to be a thread of this clock's address space in a
+// ptrace-stop where ptrace::remote_syscall works (a syscall-exit, signal-delivery or event stop;
+// not a syscall-entry stop), and the other threads of the process stopped. Injected syscalls
+// leave `t`'s registers as they were; from a signal-delivery-stop they leave `t` in the injected
+// syscall's exit stop, so the caller that wants the signal delivered must deliver it itself (as
+// with any remote_syscall).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "engine/base/result.h"
+#include "engine/ptrace/tracee.h"
+#include "engine/ticks/trampoline.h"
+
+namespace ebb::session {
+
+// What record writes to the trace for one patched mapping, and replay applies again.
+struct TickPatchRecord {
+  uint64_t code_start = 0, code_end = 0;           // the executable mapping patched
+  uint64_t trampolines = 0, trampolines_size = 0;  // the region ebb mapped for its trampolines
+                                                   // (0, 0 when the mapping has no jump site)
+  uint64_t counter_block = 0;                      // the address space's counter block
+  // A hash (FNV-1a 64) of the mapping's and regions' addresses, the trampoline bytes and every
+  // patch written. Replay compares: a different digest is a divergence.
+  uint64_t digest = 0;
+  uint32_t jump_sites = 0, trap_sites = 0;  // statistics: patched, and left alone (phase 1)
+  bool operator==(const TickPatchRecord&) const = default;
+};
+
+// Where record puts the counter block: the free page nearest this address below 2 GiB, so that
+// trampolines anywhere can address it absolutely (a sign-extended disp32).
+inline constexpr uint64_t kCounterBlockPreferred = 0x7e000000;
+inline constexpr uint64_t kCounterBlockLimit = uint64_t{1} << 31;
+
+class SoftClock {
+ public:
+  // A new address space (right after exec, `t` stopped): maps the counter block (one page, RW,
+  // private anonymous) with an injected mmap and writes an unarmed CounterBlock into it.
+  // `at` empty (record): the free page nearest kCounterBlockPreferred below 2 GiB. `at` given
+  // (replay): exactly there; Error{kDivergence} when that page is taken. The count starts at 0.
+  static Result<std::unique_ptr<SoftClock>> create(ptrace::Tracee& t, std::optional<uint64_t> at);
+
+  uint64_t counter_block() const { return block_; }
+
+  // The executable mappings of t's process that want patching now, as [start, end): executable,
+  // file-backed, private, not writable, not [vdso]/[vsyscall] or ebb's own regions, and whose
+  // start address was not patched before. In address order.
+  Result<std::vector<std::pair<uint64_t, uint64_t>>> unpatched_code(ptrace::Tracee& t);
+
+  // Patches the executable mapping [start, end) (page-aligned, not patched before: kBadInput
+  // otherwise). Reads its bytes from the tracee, finds the tick sites, maps a trampoline region
+  // (PROT_READ|PROT_EXEC, private anonymous, MAP_FIXED_NOREPLACE) within ticks::kTrampolineReach
+  // of every byte of the mapping, writes the trampolines of the kJump sites there, then the
+  // patches. `trampolines_at` empty (record): the free gap nearest the mapping (below it when
+  // both sides are as near; never in the 128 MiB above the program break or the 16 MiB below
+  // the stack). Given (replay): exactly there (kDivergence when taken or out of reach). The
+  // region is first mapped for kMaxTrampolineSize bytes a site, then trimmed to the pages used,
+  // so record and replay map and trim the same pages. kTrap sites stay unpatched.
+  Result<TickPatchRecord> patch(ptrace::Tracee& t, uint64_t start, uint64_t end,
+                                std::optional<uint64_t> trampolines_at);
+
+  // The address space's tick count now: the ticks counted since create() (for a fork_copy(),
+  // since its parent's create()). Exact when no thread of the address space stands inside a
+  // trampoline's tick sequence (lookup(pc)->region == kCounting); at syscall stops none does.
+  Result<uint64_t> ticks(ptrace::Tracee& t);
+
+  // For a process forked from this one: the same patches, trampolines and block address (the
+  // child's memory is a copy), counting on from the parent's count at the fork. Cheap: the
+  // per-mapping tables are shared, immutable.
+  std::unique_ptr<SoftClock> fork_copy() const;
+
+  // Debugger support. hide(): `bytes`, read from the tracee at `at`, show the original code
+  // wherever they overlap a patch. lookup(): where a pc inside a trampoline stands in the
+  // original code (nullopt outside every trampoline).
+  void hide(std::span<uint8_t> bytes, uint64_t at) const;
+  std::optional<ticks::TrampolinePc> lookup(uint64_t pc) const;
+  // Whether a SIGTRAP at `pc` is a trampoline's armed interrupt (ticks::TrampolineMap).
+  bool is_interrupt(uint64_t pc) const;
+  // Where the copy of the displaced instruction at `original` runs (for breakpoints).
+  std::optional<uint64_t> copy_of(uint64_t original) const;
+  // Whether `addr` lies in memory ebb mapped: the counter block's page or a trampoline region.
+  bool owns(uint64_t addr) const;
+  // Every patched mapping, by code_start.
+  std::vector<TickPatchRecord> records() const;
+  // The patches written into [start, end)'s mapping (sorted); empty when it was not patched.
+  std::span<const ticks::Patch> patches(uint64_t code_start) const;
+
+ private:
+  struct Mapping {
+    TickPatchRecord record;
+    std::vector<ticks::Patch> patches;  // by address, disjoint
+    ticks::TrampolineMap trampolines;
+  };
+  using MappingPtr = std::shared_ptr<const Mapping>;
+
+  SoftClock() = default;
+  // An injected syscall with t's registers saved and restored.
+  Result<int64_t> inject(ptrace::Tracee& t, int64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                         uint64_t a3, uint64_t a4, uint64_t a5);
+  Result<RemoteAddr> syscall_insn(ptrace::Tracee& t, bool refind);
+  // mmap(addr, length, prot, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE): false when taken.
+  Result<bool> map_fixed(ptrace::Tracee& t, uint64_t addr, uint64_t length, int prot);
+  Result<uint64_t> map_trampolines(ptrace::Tracee& t, uint64_t start, uint64_t end, uint64_t size,
+                                   std::optional<uint64_t> at);
+  const Mapping* mapping_at(uint64_t addr) const;    // the patched code containing addr
+  const Mapping* region_at(uint64_t addr) const;     // the trampoline region containing addr
+
+  uint64_t block_ = 0;
+  uint64_t syscall_insn_ = 0;  // cached; checked before each use
+  // count = base_ticks_ + (base_countdown_ - countdown), modulo 2^64.
+  uint64_t base_ticks_ = 0;
+  uint64_t base_countdown_ = 0;
+  std::map<uint64_t, MappingPtr> by_code_;     // code_start -> mapping
+  std::map<uint64_t, MappingPtr> by_region_;   // trampolines -> mapping (those with a region)
+};
+
+}  // namespace ebb::session
