@@ -19,6 +19,12 @@ struct CounterBlock {
 };
 
 inline constexpr uint64_t kUnarmedCountdown = uint64_t{1} << 63;
+
+// A counter block address of 0 (build_trampoline) means "each thread's own
+// block, at gs:0": the trampolines address it gs-relative, and the session
+// points each thread's gs base at its block (glibc on x86-64 leaves gs
+// unused), so threads count apart and no block is swapped between them.
+inline constexpr uint64_t kPerThreadBlock = 0;
 inline constexpr size_t kCountdownOffset = offsetof(CounterBlock, countdown);
 inline constexpr size_t kSavedRcxOffset = offsetof(CounterBlock, saved_rcx);
 inline constexpr size_t kCounterBlockSize = sizeof(CounterBlock);

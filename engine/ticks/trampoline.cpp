@@ -78,6 +78,11 @@ class Emitter {
   }
   // `mov [address], rcx` or `mov rcx, [address]`: rip-relative when it reaches, else absolute.
   void rcx_memory(uint8_t opcode, uint64_t address) {
+    if (address < kCounterBlockSize) {  // kPerThreadBlock: gs-relative
+      bytes({0x65, 0x48, opcode, 0x0c, 0x25});  // gs: modrm + sib: rcx, [disp32]
+      imm32(static_cast<uint32_t>(address));
+      return;
+    }
     int64_t rel = static_cast<int64_t>(address - (pc() + 7));
     if (fits_rel32(rel)) {
       bytes({0x48, opcode, 0x0d});  // modrm: rcx, [rip + disp32]

@@ -2,7 +2,9 @@
 // mapping, patched through the ticks API, called, and their counter block checked.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <asm/prctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 
 #include <cstring>
@@ -38,6 +40,8 @@ class Arena {
  public:
   static constexpr size_t kSize = 1 << 20, kTrampolineOffset = 0x10000, kBlockOffset = 0x80000;
 
+  bool per_thread = false;  // trampolines address the block gs-relative (kPerThreadBlock)
+
   explicit Arena(CounterBlock* block = nullptr) {
     void* p = mmap(nullptr, kSize, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
                    -1, 0);
@@ -65,7 +69,7 @@ class Arena {
       EXPECT_EQ(site.method, SiteMethod::kJump) << trap_reason_name(site.trap_reason);
       if (site.method != SiteMethod::kJump) continue;
       auto t = build_trampoline(site, code, RemoteAddr(address()), RemoteAddr(address(cursor)),
-                                RemoteAddr(reinterpret_cast<uint64_t>(block_)));
+                                RemoteAddr(per_thread ? kPerThreadBlock : reinterpret_cast<uint64_t>(block_)));
       EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
       if (!t.ok()) continue;
       std::memcpy(base_ + cursor, t->code.data(), t->code.size());
@@ -240,6 +244,20 @@ TEST(TicksExec, ArmedInterruptStopsExactlyAtTheTarget) {
   EXPECT_EQ(where->region, TrampolineRegion::kInterrupt);
   EXPECT_EQ(where->original.addr(), arena.address(2));  // at L, the back-edge's target
   EXPECT_EQ(source.read()->value(), 999u);
+}
+
+// Each thread's block at gs:0: the trampolines count wherever gs points.
+TEST(TicksExec, PerThreadBlockThroughGs) {
+  Arena arena;
+  arena.per_thread = true;
+  arena.install(kSumLoop);
+  CounterBlock mine{kUnarmedCountdown, 0};
+  ASSERT_EQ(syscall(SYS_arch_prctl, ARCH_SET_GS, &mine), 0);
+  uint64_t result = arena.call(300);
+  ASSERT_EQ(syscall(SYS_arch_prctl, ARCH_SET_GS, 0), 0);
+  EXPECT_EQ(result, 45150u);
+  EXPECT_EQ(kUnarmedCountdown - mine.countdown, 299u);
+  EXPECT_EQ(arena.ticks(), 0u);  // the shared block saw nothing
 }
 
 TEST(TicksExec, CounterBlockBelow2GiB) {
