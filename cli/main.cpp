@@ -92,7 +92,8 @@ int cmd_record(const std::vector<std::string>& args) {
       break;
     }
     opts.push_back(args[i]);
-    if ((args[i] == "-o" || args[i] == "--output") && i + 1 < args.size()) opts.push_back(args[++i]);
+    bool takes_value = args[i] == "-o" || args[i] == "--output" || args[i] == "--ticks";
+    if (takes_value && i + 1 < args.size()) opts.push_back(args[++i]);
   }
   po::options_description desc(
       "usage: ebb record [-o DIR] [--] PROG [ARGS...]\n\n"
@@ -103,7 +104,10 @@ int cmd_record(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "show this help")(
       "output,o", po::value<std::string>(),
       "write the trace to DIR (must not exist or be empty); default: "
-      "$EBB_TRACE_DIR/<prog>-<n>, else ~/.local/share/ebb/<prog>-<n>, with a latest-trace link");
+      "$EBB_TRACE_DIR/<prog>-<n>, else ~/.local/share/ebb/<prog>-<n>, with a latest-trace link")(
+      "ticks", po::value<std::string>()->default_value("none"),
+      "the tick clock: none, soft (patched code counts loop back-edges and function entries, "
+      "checked at every event in replay), auto (soft here: no PMU), pmu (not built yet)");
   po::variables_map vm;
   int code = 0;
   if (!parse("record", desc, {}, opts, vm, &code)) return code;
@@ -112,7 +116,10 @@ int cmd_record(const std::vector<std::string>& args) {
     return 0;
   }
   if (program.empty()) return die("record", "no program given (see ebb record --help)", kExitUsage);
-  ebb::api::RecordRequest req{vm.count("output") ? vm["output"].as<std::string>() : "", program};
+  std::string ticks = vm["ticks"].as<std::string>();
+  if (ticks != "none" && ticks != "soft" && ticks != "auto" && ticks != "pmu")
+    return die("record", "--ticks takes none, soft, auto or pmu, not '" + ticks + "'", kExitUsage);
+  ebb::api::RecordRequest req{vm.count("output") ? vm["output"].as<std::string>() : "", program, ticks};
   auto out = ebb::api::record(req);
   if (!out) {
     bool cannot_run = out.error().kind == ebb::ErrorKind::kBadInput;

@@ -57,8 +57,9 @@ void dump_syscall(FILE* out, schema::SyscallEvent::Reader sc) {
   fprintf(out, "\n");
 }
 
-void dump_event(FILE* out, uint64_t n, schema::Event::Reader ev) {
+void dump_event(FILE* out, uint64_t n, schema::Event::Reader ev, bool ticks) {
   fprintf(out, "%-6" PRIu64 " tid %d  ", n, ev.getTid());
+  if (ticks) fprintf(out, "ticks %-10" PRIu64 " ", static_cast<uint64_t>(ev.getTicks()));
   switch (ev.which()) {
     case schema::Event::SYSCALL:
       dump_syscall(out, ev.getSyscall());
@@ -105,6 +106,16 @@ void dump_event(FILE* out, uint64_t n, schema::Event::Reader ev) {
     case schema::Event::SYSCALL_ENTRY:
       fprintf(out, "enter %s\n", syscalls::syscall_name(ev.getSyscallEntry().getNumber()).c_str());
       break;
+    case schema::Event::TICK_PATCH: {
+      auto p = ev.getTickPatch();
+      fprintf(out,
+              "tick patch of 0x%" PRIx64 "-0x%" PRIx64 ": %u jump sites, %u left unpatched; trampolines at 0x%" PRIx64
+              " (%" PRIu64 " bytes), counter at 0x%" PRIx64 "\n",
+              static_cast<uint64_t>(p.getCodeStart()), static_cast<uint64_t>(p.getCodeEnd()), p.getJumpSites(),
+              p.getTrapSites(), static_cast<uint64_t>(p.getTrampolines()),
+              static_cast<uint64_t>(p.getTrampolinesSize()), static_cast<uint64_t>(p.getCounterBlock()));
+      break;
+    }
     default:
       fprintf(out, "unknown event\n");
   }
@@ -127,11 +138,12 @@ Status dump(const std::string& trace_arg, FILE* out) {
   auto reader = trace::TraceReader::open(*dir);
   if (!reader) return reader.error();
   uint64_t count = 0;
+  bool ticks = std::string((*reader)->header().getTickSource().cStr()) == "soft";
   while (true) {
     auto more = (*reader)->next();
     if (!more) return more.error();
     if (!*more) break;
-    dump_event(out, (*reader)->event_number(), (*reader)->event());
+    dump_event(out, (*reader)->event_number(), (*reader)->event(), ticks);
     ++count;
   }
   print_end(out, **reader, count);

@@ -16,6 +16,10 @@ using session::ProgramOutcome;
 struct RecordRequest {
   std::string output_dir;          // "" = the default trace folder
   std::vector<std::string> argv;   // program and arguments
+  // The tick clock: "none" (the default while the soft clock is being
+  // integrated), "soft", "auto" (soft on machines without a usable PMU, and
+  // here always: no pmu source is built yet), "pmu" (refused with the reason).
+  std::string ticks = "none";
 };
 
 struct RecordResult {

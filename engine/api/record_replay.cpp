@@ -8,8 +8,10 @@
 #include <sstream>
 
 #include "engine/api/ebb_api.h"
+#include "engine/base/log.h"
 #include "engine/session/record_session.h"
 #include "engine/session/replay_session.h"
+#include "engine/ticks/tick_source.h"
 #include "engine/trace/trace_dir.h"
 
 namespace ebb::api {
@@ -82,6 +84,14 @@ Result<RecordResult> record(const RecordRequest& request) {
     dir = *chosen;
   }
   session::RecordConfig config{dir, *exe, request.argv};
+  if (request.ticks != "none") {
+    auto wanted = ticks::parse_tick_source_request(request.ticks);
+    if (!wanted) return make_error(ErrorKind::kUnsupported, wanted.error().message);
+    auto chosen = ticks::choose_tick_source(*wanted, ticks::probe_pmu());
+    if (!chosen) return make_error(ErrorKind::kUnsupported, chosen.error().message);
+    log_debug("tick clock: %s (%s)", ticks::tick_source_kind_name(chosen->kind), chosen->reason.c_str());
+    config.soft_ticks = chosen->kind == ticks::TickSourceKind::kSoft;
+  }
   auto out = session::record(config);
   if (!out) return out.error();
   trace::update_latest_link(dir);

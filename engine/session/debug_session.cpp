@@ -170,6 +170,7 @@ Result<std::vector<uint8_t>> DebugSession::read_memory(pid_t tid, uint64_t addr,
   EBB_TRY(t->t.read(RemoteAddr(addr), out.data(), len));
   for (auto& [bp, orig] : breakpoints_)  // show the program's bytes, not ours
     if (bp >= addr && bp < addr + len) out[bp - addr] = orig;
+  if (const SoftClock* clock = replayer_->clock(t->tgid)) clock->hide(out, addr);  // nor the tick patches
   return out;
 }
 

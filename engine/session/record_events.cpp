@@ -55,6 +55,54 @@ schema::Event::Builder EventRecorder::new_event(capnp::MessageBuilder& msg, pid_
   return ev;
 }
 
+Status EventRecorder::stamp(schema::Event::Builder ev, RecordTask& task) {
+  auto it = clocks_.find(task.tgid);
+  if (!soft_ticks_ || it == clocks_.end()) return ok_status();
+  auto ticks = it->second->ticks(task.t);
+  if (!ticks) return ticks.error();
+  ev.setTicks(*ticks);
+  return ok_status();
+}
+
+Status EventRecorder::before_first_run(RecordTask& task) {
+  if (!task.tick_block) return ok_status();
+  auto clock = clocks_.find(task.tgid);
+  uint64_t block = task.tick_block;
+  task.tick_block = 0;
+  if (clock == clocks_.end()) return ok_status();
+  return clock->second->attach_thread(task.t, block);
+}
+
+Status EventRecorder::patch_new_code(RecordTask& task) {
+  if (!soft_ticks_ || !started_) return ok_status();
+  std::shared_ptr<SoftClock>& clock = clocks_[task.tgid];
+  if (!clock) {
+    auto made = SoftClock::create(task.t, std::nullopt);
+    if (!made) return made.error();
+    clock = std::move(*made);
+  }
+  auto code = clock->unpatched_code(task.t);
+  if (!code) return code.error();
+  for (auto [start, end] : *code) {
+    auto rec = clock->patch(task.t, start, end, std::nullopt);
+    if (!rec) return rec.error();
+    capnp::MallocMessageBuilder msg;
+    auto ev = new_event(msg, task.tid());
+    EBB_TRY(stamp(ev, task));
+    auto p = ev.initTickPatch();
+    p.setCodeStart(rec->code_start);
+    p.setCodeEnd(rec->code_end);
+    p.setTrampolines(rec->trampolines);
+    p.setTrampolinesSize(rec->trampolines_size);
+    p.setCounterBlock(rec->counter_block);
+    p.setDigest(rec->digest);
+    p.setJumpSites(rec->jump_sites);
+    p.setTrapSites(rec->trap_sites);
+    EBB_TRY(write_event(msg));
+  }
+  return ok_status();
+}
+
 Status EventRecorder::write_event(capnp::MessageBuilder& msg) {
   EBB_TRY(w_.append(msg));
   if (std::chrono::steady_clock::now() - last_flush_ > kFlushInterval) {
@@ -179,7 +227,9 @@ Status EventRecorder::on_exit(RecordTask& task, user_regs_struct regs, StdioFds&
   if (!ranges) return ranges.error();
 
   capnp::MallocMessageBuilder msg;
-  auto sc = new_event(msg, task.tid()).initSyscall();
+  auto ev = new_event(msg, task.tid());
+  EBB_TRY(stamp(ev, task));
+  auto sc = ev.initSyscall();
   sc.setNumber(p.nr);
   auto args = sc.initArgs(6);
   for (unsigned i = 0; i < 6; ++i) args.set(i, p.args[i]);
@@ -197,15 +247,18 @@ Status EventRecorder::on_exit(RecordTask& task, user_regs_struct regs, StdioFds&
   if (is_write && result > 0) sc.setEchoFd(fds.stream_of(static_cast<int64_t>(p.args[0])));
   if ((p.nr == SYS_mmap || p.nr == SYS_mremap) && result >= 0) EBB_TRY(fill_mapping(task, sc.initMapping(), result));
   fds.on_syscall(p.nr, p.args, result);
+  bool new_code = (p.nr == SYS_mmap || p.nr == SYS_mprotect) && result >= 0 && (p.args[2] & PROT_EXEC);
   p.nr = -1;
   task.has_boundary = true;
   task.boundary_regs = regs;
   EBB_TRY(redeliver_deferred(task));
-  return write_event(msg);
+  EBB_TRY(write_event(msg));
+  return new_code ? patch_new_code(task) : ok_status();
 }
 
 Status EventRecorder::on_exec_exit(RecordTask& task, const user_regs_struct& regs) {
   task.exec_pending = false;
+  clocks_.erase(task.tgid);  // a new address space
   task.t.reopen_memory();
   pid_t former = task.exec_former_tid ? task.exec_former_tid : task.tid();
   if (started_) {
@@ -276,13 +329,15 @@ Status EventRecorder::on_exec_exit(RecordTask& task, const user_regs_struct& reg
   EBB_TRY(w_.append(msg));
   EBB_TRY(w_.flush());
   last_flush_ = std::chrono::steady_clock::now();
-  return ok_status();
+  return patch_new_code(task);
 }
 
 Status EventRecorder::on_trapped_insn(RecordTask& task, int insn_kind, user_regs_struct regs) {
   auto insn = static_cast<arch::TrappedInsn>(insn_kind);
   capnp::MallocMessageBuilder msg;
-  auto ie = new_event(msg, task.tid()).initInstruction();
+  auto iev = new_event(msg, task.tid());
+  EBB_TRY(stamp(iev, task));
+  auto ie = iev.initInstruction();
   ie.setRip(regs.rip);
   if (insn == arch::TrappedInsn::kCpuid) {
     uint32_t leaf = static_cast<uint32_t>(regs.rax), sub = static_cast<uint32_t>(regs.rcx);
@@ -339,7 +394,9 @@ Status EventRecorder::on_signal(RecordTask& task, int sig) {
   task.resume_sig = sig;
   if (!started_) return ok_status();
   capnp::MallocMessageBuilder msg;
-  auto se = new_event(msg, task.tid()).initSignal();
+  auto sev = new_event(msg, task.tid());
+  EBB_TRY(stamp(sev, task));
+  auto se = sev.initSignal();
   se.setSigno(sig);
   se.setSiginfo(kj::arrayPtr(reinterpret_cast<const kj::byte*>(&*info), sizeof *info));
   store_regs(se.initRegs(), *regs);
@@ -377,8 +434,21 @@ Status EventRecorder::write_entry(const RecordTask& task) {
   return write_event(msg);
 }
 
-Status EventRecorder::write_clone(const RecordTask& parent, pid_t child, uint64_t flags, bool thread) {
+Status EventRecorder::write_clone(const RecordTask& parent, RecordTask& child_task, uint64_t flags, bool thread) {
   if (!started_) return ok_status();
+  pid_t child = child_task.tid();
+  auto clock = clocks_.find(parent.tgid);
+  if (clock != clocks_.end()) {
+    if (thread) {
+      auto block = clock->second->reserve_block();
+      if (!block) return block.error();
+      child_task.tick_block = *block;
+    } else {
+      // A fork's memory is a copy (the count goes on from the parent's); a
+      // vfork child shares its parent's memory, and so its clock, until exec.
+      clocks_[child] = (flags & CLONE_VM) ? clock->second : std::shared_ptr<SoftClock>(clock->second->fork_copy());
+    }
+  }
   capnp::MallocMessageBuilder msg;
   auto ce = new_event(msg, parent.tid()).initClone();
   ce.setChildTid(child);

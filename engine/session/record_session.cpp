@@ -53,8 +53,8 @@ void child_after_stop(void* arg) {
 // syscall may block in the kernel, so another runs meanwhile).
 class Recorder {
  public:
-  Recorder(trace::TraceWriter& writer, pid_t root, bool cpuid_faulting)
-      : events_(writer, cpuid_faulting), root_(root) {
+  Recorder(trace::TraceWriter& writer, pid_t root, bool cpuid_faulting, bool soft_ticks)
+      : events_(writer, cpuid_faulting, soft_ticks), root_(root) {
     auto task = std::make_unique<RecordTask>(root, root);
     task->linked = task->initial_stop = true;
     task->state = TaskState::kReady;
@@ -121,6 +121,7 @@ Status Recorder::resume(RecordTask& task, TaskState state) {
   if (state == TaskState::kRunning) {
     running_ = task.tid();
     running_since_ = std::chrono::steady_clock::now();
+    EBB_TRY(events_.before_first_run(task));
   }
   return task.t.resume_syscall(sig);
 }
@@ -340,7 +341,7 @@ Status Recorder::on_new_task(RecordTask& parent, int event) {
   child.linked = true;
   if (event == PTRACE_EVENT_VFORK) child.vfork_parent = parent.tid();
   if (!thread) stdio_[child_tid] = stdio_.count(parent.tgid) ? stdio_[parent.tgid] : StdioFds();
-  EBB_TRY(events_.write_clone(parent, child_tid, flags, thread));
+  EBB_TRY(events_.write_clone(parent, child, flags, thread));
   if (child.initial_stop && child.state == TaskState::kReady) run_queue_.push_back(child_tid);
   return ok_status();
 }
@@ -439,7 +440,7 @@ Result<capnp::MallocMessageBuilder*> build_header(capnp::MallocMessageBuilder& m
   h.setRecordStartNs(std::chrono::duration_cast<std::chrono::nanoseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count());
-  h.setTickSource("none");
+  h.setTickSource(config.soft_ticks ? "soft" : "none");
   h.setCpuidFaulting(arch::cpuid_faulting_supported());
   arch::CpuDescription d = arch::describe_cpu();
   auto c = h.initCpu();
@@ -490,7 +491,7 @@ Result<RecordOutcome> record(const RecordConfig& config) {
   LaunchArgs launch{config.exe_path.c_str(), argv.data()};
   auto pid = ptrace::fork_stopped_child(child_before_stop, child_after_stop, &launch, kTraceOptions);
   if (!pid) return pid.error();
-  Recorder recorder(**writer, *pid, header.getRoot<schema::TraceHeader>().getCpuidFaulting());
+  Recorder recorder(**writer, *pid, header.getRoot<schema::TraceHeader>().getCpuidFaulting(), config.soft_ticks);
   // The recorder's clock (see Recorder::wait_next): no SA_RESTART, so that
   // waitpid returns.
   struct sigaction tick {};

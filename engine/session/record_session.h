@@ -15,6 +15,7 @@ struct RecordConfig {
   std::string trace_dir;               // must not exist yet (or be empty)
   std::string exe_path;                // resolved program path
   std::vector<std::string> argv;       // argv[0] included
+  bool soft_ticks = false;             // --ticks=soft: patch code to count ticks (engine/ticks)
 };
 
 struct RecordOutcome {

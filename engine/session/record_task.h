@@ -10,12 +10,14 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/base/result.h"
 #include "engine/ptrace/tracee.h"
 #include "engine/session/outcome.h"
+#include "engine/session/soft_clock.h"
 #include "engine/session/stdio_fds.h"
 #include "engine/syscalls/table.h"
 #include "engine/trace/writer.h"
@@ -70,11 +72,13 @@ struct RecordTask {
   bool force_delivery = false;                  // deadline passed: deliver where it stops
   bool preempt_requested = false;               // interrupted after a long syscall-free run
   bool deferred_exit = false;   // a vfork parent whose syscall exit waits for the child's exec
+  uint64_t tick_block = 0;      // --ticks=soft: a new thread's counter block, attached before it first runs
 };
 
 class EventRecorder {
  public:
-  EventRecorder(trace::TraceWriter& writer, bool cpuid_faulting) : w_(writer), cpuid_faulting_(cpuid_faulting) {}
+  EventRecorder(trace::TraceWriter& writer, bool cpuid_faulting, bool soft_ticks)
+      : w_(writer), cpuid_faulting_(cpuid_faulting), soft_ticks_(soft_ticks) {}
 
   // True once the program's first exec completed (events are written from then on).
   bool started() const { return started_; }
@@ -84,7 +88,10 @@ class EventRecorder {
   Status on_signal(RecordTask& task, int sig);
   // Marks that `task` entered its pending syscall (see SyscallEntryEvent).
   Status write_entry(const RecordTask& task);
-  Status write_clone(const RecordTask& parent, pid_t child, uint64_t flags, bool thread);
+  Status write_clone(const RecordTask& parent, RecordTask& child, uint64_t flags, bool thread);
+  // A new thread's tick counter block (reserved at its clone), attached
+  // before it first runs user code.
+  Status before_first_run(RecordTask& task);
   Status write_exit(pid_t tid, const ProgramOutcome& outcome);
   // The task was stopped in syscall-free code so that others could run.
   Status write_preempt(const RecordTask& task);
@@ -101,9 +108,15 @@ class EventRecorder {
   bool at_boundary(const RecordTask& task, const user_regs_struct& regs) const;
   Status write_event(capnp::MessageBuilder& msg);
   schema::Event::Builder new_event(capnp::MessageBuilder& msg, pid_t tid);
+  // The soft tick clock (--ticks=soft): the process's count on `ev`, and the
+  // patching of executable mappings that appeared (each a TickPatch event).
+  Status stamp(schema::Event::Builder ev, RecordTask& task);
+  Status patch_new_code(RecordTask& task);
 
   trace::TraceWriter& w_;
   bool cpuid_faulting_;
+  bool soft_ticks_;
+  std::map<pid_t, std::shared_ptr<SoftClock>> clocks_;  // by process; a vfork child shares its parent's
   bool started_ = false;
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
 };

@@ -242,6 +242,7 @@ Status Replayer::complete_syscall(ReplayTask& task, schema::SyscallEvent::Reader
   regs.orig_rax = want.orig_rax;
   EBB_TRY(check_.registers_after(regs, want, args_rewritten, ev));
   EBB_TRY(task.t.set_regs(want));
+  EBB_TRY(check_ticks(task));
   if (ev.getEchoFd() != 0) EBB_TRY(echo_output(task, ev));
   if (debugged(task)) check_watched_writes(task, ev);
   if (task.stepping) debug_stop(task, DebugStopKind::kStep);  // the step was this syscall
@@ -317,6 +318,7 @@ Status Replayer::on_signal(ReplayTask& task, schema::SignalEvent::Reader ev) {
   if (raw.size() != sizeof info) return check_.corrupt("a signal event's siginfo has the wrong size");
   std::memcpy(&info, raw.begin(), sizeof info);
   EBB_TRY(task.t.set_siginfo(info));
+  EBB_TRY(check_ticks(task));
   task.pending_sig = sig;
   if (debugged(task)) debug_stop(task, DebugStopKind::kSignal, sig);
   return ok_status();
@@ -335,6 +337,7 @@ Status Replayer::on_instruction(ReplayTask& task, schema::InstructionEvent::Read
   if (*insn != arch::TrappedInsn::kRdtsc) regs->rcx = ev.getRcx();
   regs->rip += arch::trapped_insn_length(*insn);
   EBB_TRY(task.t.set_regs(*regs));
+  EBB_TRY(check_ticks(task));
   if (task.stepping) debug_stop(task, DebugStopKind::kStep);
   return ok_status();
 }
@@ -381,6 +384,7 @@ Status Replayer::dispatch(schema::Event::Reader ev) {
     case schema::Event::INSTRUCTION: return on_instruction(*t, ev.getInstruction());
     case schema::Event::CLONE: return on_clone(*t, ev.getClone());
     case schema::Event::SYSCALL_ENTRY: return on_syscall_entry(*t, ev.getSyscallEntry());
+    case schema::Event::TICK_PATCH: return on_tick_patch(*t, ev.getTickPatch());
     case schema::Event::PREEMPT:
       return check_.needs_tick_clock("thread " + std::to_string(tid) + " was stopped in syscall-free code",
                                      load_user_regs(ev.getPreempt().getRegs()).rip);

@@ -13,6 +13,7 @@
 #include "engine/ptrace/tracee.h"
 #include "engine/session/outcome.h"
 #include "engine/session/replay_checks.h"
+#include "engine/session/soft_clock.h"
 #include "engine/syscalls/table.h"
 #include "engine/trace/reader.h"
 
@@ -96,13 +97,22 @@ struct ShadowFd {
 class Replayer {
  public:
   Replayer(trace::TraceReader& r, std::string stub_path, bool cpuid_faulting)
-      : r_(r), check_(r), stub_path_(std::move(stub_path)), cpuid_faulting_(cpuid_faulting) {}
+      : r_(r),
+        check_(r),
+        stub_path_(std::move(stub_path)),
+        cpuid_faulting_(cpuid_faulting),
+        soft_ticks_(std::string(r.header().getTickSource().cStr()) == "soft") {}
   ~Replayer();
   Result<ProgramOutcome> run();
   void set_debug_hook(DebugHook* hook) { debug_ = hook; }
   // For a debug session: the replay's task for a recorded tid, and all tasks.
   ReplayTask* find_task(pid_t tid) { return task(tid); }
   const std::map<pid_t, std::unique_ptr<ReplayTask>>& tasks() const { return tasks_; }
+  // The soft tick clock of the recorded process `tgid` (nullptr: none).
+  const SoftClock* clock(pid_t tgid) const {
+    auto it = clocks_.find(tgid);
+    return it == clocks_.end() ? nullptr : it->second.get();
+  }
   // Whether the recorded process `tgid` has memfds shadowed in ebb.
   bool has_shadows(pid_t tgid) const {
     auto it = shadows_.find(tgid);
@@ -136,6 +146,10 @@ class Replayer {
   Status echo_output(ReplayTask& task, schema::SyscallEvent::Reader ev);
   Status on_signal(ReplayTask& task, schema::SignalEvent::Reader ev);
   Status on_instruction(ReplayTask& task, schema::InstructionEvent::Reader ev);
+  // The soft tick clock (replay_ticks.cpp).
+  Status on_tick_patch(ReplayTask& task, schema::TickPatchEvent::Reader ev);
+  Status check_ticks(ReplayTask& task);
+  Status clone_clock(const ReplayTask& parent, ReplayTask& child, pid_t rec_child, uint64_t flags, bool thread);
   // `expected_sig`: a signal stop for it is never dropped as foreign.
   Result<ptrace::Stop> resume_and_wait(ReplayTask& task, int expected_sig = 0);
   // Runs `task` to its next syscall entry, unless it already sits there.
@@ -163,6 +177,8 @@ class Replayer {
   ReplayChecks check_;
   std::string stub_path_;
   bool cpuid_faulting_;
+  bool soft_ticks_;
+  std::map<pid_t, std::shared_ptr<SoftClock>> clocks_;   // by recorded process (a vfork child shares)
   std::map<pid_t, std::unique_ptr<ReplayTask>> tasks_;  // by recorded tid
   std::map<pid_t, uint64_t> brk_;                        // by recorded process
   std::map<pid_t, std::map<int64_t, ShadowFd>> shadows_; // by recorded process: recorded fd -> shadow

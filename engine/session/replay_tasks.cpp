@@ -158,6 +158,7 @@ Status Replayer::on_exec(pid_t tid, schema::ExecEvent::Reader ev) {
     tasks_[tid] = std::move(moved);
     t = task(tid);
   }
+  clocks_.erase(t->tgid);  // a new address space: its clock comes with its first tick patch
   if (cpuid_faulting_) {
     auto regs = t->t.regs();
     if (!regs) return regs.error();
@@ -226,6 +227,7 @@ Status Replayer::on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev) {
   if (first->kind != ptrace::StopKind::kEvent)
     return check_.diverged("the new task " + std::to_string(rec_child) + " did not start stopped");
   if (flags & CLONE_CHILD_CLEARTID) child->clear_child_tid = ctid;
+  EBB_TRY(clone_clock(parent, *child, rec_child, flags, thread));
   if (flags & CLONE_CHILD_SETTID) {
     int32_t v = rec_child;
     EBB_TRY(child->t.write(RemoteAddr(ctid), &v, sizeof v));

@@ -4,9 +4,9 @@
 // mmaps), writes the trampolines and the 5-byte jump patches, reads the count, and remembers
 // what it wrote so the debugger can be shown the original code.
 //
-// Phase 1: ONE count per address space, shared by its threads (ebb runs one thread's user code at
-// a time, so the shared count is still deterministic). kTrap sites are left unpatched (no int3
-// yet): they do not count. Nothing is undone yet when a patched mapping goes away or becomes
+// Each thread counts in its own 16-byte block, which its gs base points at (glibc on x86-64
+// leaves gs unused); the blocks of an address space share one region. kTrap sites are left
+// unpatched (no int3 yet): they do not count. Nothing is undone yet when a patched mapping goes away or becomes
 // writable.
 //
 // Every call that takes a Tracee requires `t` to be a thread of this clock's address space in a
@@ -27,6 +27,7 @@
 
 #include "engine/base/result.h"
 #include "engine/ptrace/tracee.h"
+#include "engine/ticks/sites.h"
 #include "engine/ticks/trampoline.h"
 
 namespace ebb::session {
@@ -48,11 +49,13 @@ struct TickPatchRecord {
 // trampolines anywhere can address it absolutely (a sign-extended disp32).
 inline constexpr uint64_t kCounterBlockPreferred = 0x7e000000;
 inline constexpr uint64_t kCounterBlockLimit = uint64_t{1} << 31;
+// The blocks of one address space: 4096 threads' worth.
+inline constexpr uint64_t kBlockRegionSize = 16 * 4096;
 
 class SoftClock {
  public:
-  // A new address space (right after exec, `t` stopped): maps the counter block (one page, RW,
-  // private anonymous) with an injected mmap and writes an unarmed CounterBlock into it.
+  // A new address space (right after exec, `t` stopped): maps the counter blocks' region
+  // (kBlockRegionSize, RW, private anonymous) with an injected mmap and gives `t` the first block.
   // `at` empty (record): the free page nearest kCounterBlockPreferred below 2 GiB. `at` given
   // (replay): exactly there; Error{kDivergence} when that page is taken. The count starts at 0.
   static Result<std::unique_ptr<SoftClock>> create(ptrace::Tracee& t, std::optional<uint64_t> at);
@@ -70,15 +73,24 @@ class SoftClock {
   // of every byte of the mapping, writes the trampolines of the kJump sites there, then the
   // patches. `trampolines_at` empty (record): the free gap nearest the mapping (below it when
   // both sides are as near; never in the 128 MiB above the program break or the 16 MiB below
-  // the stack). Given (replay): exactly there (kDivergence when taken or out of reach). The
+  // the stack). Given (replay): exactly there (kDivergence when taken or out of reach); 0 (the
+  // recording mapped no region) places no trampoline and leaves every site alone. The
   // region is first mapped for kMaxTrampolineSize bytes a site, then trimmed to the pages used,
   // so record and replay map and trim the same pages. kTrap sites stay unpatched.
   Result<TickPatchRecord> patch(ptrace::Tracee& t, uint64_t start, uint64_t end,
                                 std::optional<uint64_t> trampolines_at);
 
-  // The address space's tick count now: the ticks counted since create() (for a fork_copy(),
-  // since its parent's create()). Exact when no thread of the address space stands inside a
-  // trampoline's tick sequence (lookup(pc)->region == kCounting); at syscall stops none does.
+  // Gives the new thread `t` (stopped before its first instruction) a block of its own, its
+  // count starting at 0, and points its gs base at it. Returns the block's address.
+  Result<uint64_t> add_thread(ptrace::Tracee& t);
+  // The same in two steps, for a recorder that learns of a thread (its clone) before the thread
+  // stops: the block is reserved in creation order, attached before the thread first runs.
+  Result<uint64_t> reserve_block();
+  Status attach_thread(ptrace::Tracee& t, uint64_t block);
+  // Thread t's tick count now: the ticks it counted since add_thread() (create() for the first
+  // thread; a forked child's thread goes on from its parent thread's count). Exact unless the
+  // thread stands inside a trampoline's tick sequence (lookup(pc)->region == kCounting); at
+  // syscall stops it does not. kDivergence when t's gs base is not one of this clock's blocks.
   Result<uint64_t> ticks(ptrace::Tracee& t);
 
   // For a process forked from this one: the same patches, trampolines and block address (the
@@ -99,7 +111,7 @@ class SoftClock {
   bool owns(uint64_t addr) const;
   // Every patched mapping, by code_start.
   std::vector<TickPatchRecord> records() const;
-  // The patches written into [start, end)'s mapping (sorted); empty when it was not patched.
+  // The patches written into the mapping patched at `code_start`, by address; empty when none.
   std::span<const ticks::Patch> patches(uint64_t code_start) const;
 
  private:
@@ -109,6 +121,7 @@ class SoftClock {
     ticks::TrampolineMap trampolines;
   };
   using MappingPtr = std::shared_ptr<const Mapping>;
+  struct Placed;  // one mapping's trampolines and the region that holds them (soft_clock.cpp)
 
   SoftClock() = default;
   // An injected syscall with t's registers saved and restored.
@@ -117,6 +130,9 @@ class SoftClock {
   Result<RemoteAddr> syscall_insn(ptrace::Tracee& t, bool refind);
   // mmap(addr, length, prot, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE): false when taken.
   Result<bool> map_fixed(ptrace::Tracee& t, uint64_t addr, uint64_t length, int prot);
+  Result<Placed> place_trampolines(ptrace::Tracee& t, const ticks::SiteScan& scan,
+                                   const std::vector<uint8_t>& code, uint64_t start, uint64_t end,
+                                   std::optional<uint64_t> at);
   Result<uint64_t> map_trampolines(ptrace::Tracee& t, uint64_t start, uint64_t end, uint64_t size,
                                    std::optional<uint64_t> at);
   const Mapping* mapping_at(uint64_t addr) const;    // the patched code containing addr
@@ -124,9 +140,7 @@ class SoftClock {
 
   uint64_t block_ = 0;
   uint64_t syscall_insn_ = 0;  // cached; checked before each use
-  // count = base_ticks_ + (base_countdown_ - countdown), modulo 2^64.
-  uint64_t base_ticks_ = 0;
-  uint64_t base_countdown_ = 0;
+  uint64_t next_slot_ = 0;  // the next thread's block: block_ + 16 * next_slot_
   std::map<uint64_t, MappingPtr> by_code_;     // code_start -> mapping
   std::map<uint64_t, MappingPtr> by_region_;   // trampolines -> mapping (those with a region)
 };

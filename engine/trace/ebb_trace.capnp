@@ -28,7 +28,7 @@ struct TraceHeader {
   exePath @2 :Text;          # the resolved program path
   cwd @3 :Text;
   recordStartNs @4 :Int64;   # CLOCK_REALTIME at start
-  tickSource @5 :Text;       # "none" until the tick clock lands
+  tickSource @5 :Text;       # "none" (no tick clock) or "soft" (patched code counts: TickPatchEvent, Event.ticks)
   cpu @6 :CpuInfo;
   kernelRelease @7 :Text;    # uname -r
   hostname @8 :Text;
@@ -131,8 +131,24 @@ struct ExitEvent {
   coreDumped @2 :Bool;
 }
 
+# The soft tick clock patched an executable mapping of the task's process
+# (engine/ticks): replay patches the same bytes at the same addresses and
+# compares the digest. The first one of an address space also maps its
+# counter block.
+struct TickPatchEvent {
+  codeStart @0 :UInt64;
+  codeEnd @1 :UInt64;
+  trampolines @2 :UInt64;    # the region ebb mapped for the trampolines
+  trampolinesSize @3 :UInt64;
+  counterBlock @4 :UInt64;
+  digest @5 :UInt64;         # of the patches and trampolines written
+  jumpSites @6 :UInt32;
+  trapSites @7 :UInt32;
+}
+
 struct Event {
   tid @0 :Int32;             # recorded thread id
+  ticks @10 :UInt64;         # with tickSource "soft": the process's tick count at the event
   union {
     syscall @1 :SyscallEvent;
     signal @2 :SignalEvent;
@@ -142,6 +158,7 @@ struct Event {
     clone @6 :CloneEvent;
     syscallEntry @7 :SyscallEntryEvent;
     preempt @8 :PreemptEvent;
+    tickPatch @9 :TickPatchEvent;
   }
 }
 

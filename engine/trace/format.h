@@ -7,7 +7,7 @@ namespace ebb::trace {
 
 // Bump on any change that an older reader could misread.
 // 2: clone, syscall-entry and preempt events, ExecEvent.formerTid.
-inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kFormatVersion = 3;
 // The oldest version this reader still reads (later versions only add).
 inline constexpr uint32_t kOldestReadableVersion = 1;
 

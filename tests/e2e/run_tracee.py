@@ -387,6 +387,7 @@ class Runner:
         self.ebb = ebb
         self.tmp = tmp
         self.verbose = verbose
+        self.record_args = []
         self.problems = []
         self.base_env = {k: v for k, v in os.environ.items() if not k.startswith("EBB_E2E_")}
 
@@ -507,8 +508,8 @@ class Runner:
         trace = self.tmp / "trace"
         prog, args = self.prepare_world(world)
         self.prog = prog
-        r = self.run_program([self.ebb, "record", "-o", str(trace), "--", prog] + args, world,
-                             "record")
+        r = self.run_program([self.ebb, "record"] + self.record_args + ["-o", str(trace), "--", prog] + args,
+                             world, "record")
         before = len(self.problems)
         if self.spec.stopped_early is None:
             self.check_expectations(r, "record")
@@ -672,6 +673,8 @@ def main():
     ap.add_argument("--native-only", action="store_true",
                     help="only run the program natively and check its spec")
     ap.add_argument("--timeout", type=float, help="seconds per step (overrides the spec)")
+    ap.add_argument("--record-arg", action="append", default=[],
+                    help="an option for `ebb record` (e.g. --ticks=soft); repeatable")
     ap.add_argument("--budget", type=float, default=55.0,
                     help="seconds for all steps together (ctest's TIMEOUT is 60)")
     ap.add_argument("--keep", action="store_true", default=bool(os.environ.get("EBB_E2E_KEEP")),
@@ -690,6 +693,7 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix=f"ebb-e2e-{spec.name}-"))
     runner = Runner(spec, os.path.abspath(args.ebb) if args.ebb else None, tmp, args.verbose,
                     args.budget)
+    runner.record_args = args.record_arg
     print(f"{spec.name}: {'native check' if args.native_only else 'record/replay'} in {tmp}",
           flush=True)
     try:

@@ -13,6 +13,7 @@ a header of comments:
   #                       started here with `target extended-remote`;
   #                     ebb: `ebb replay EBB-ARGS TRACE` alone (no gdb)
   # ebb-args: ARGS      more arguments for `ebb replay` (before TRACE)
+  # record-args: ARGS   more arguments for `ebb record` (e.g. --ticks=soft)
   # replay-pid: child   debug the first recorded process that has a parent
   #                     (`-p PID`, the pid taken from `ebb ps`)
   # interrupt-after: S  S seconds into the session, Ctrl-C: SIGINT to gdb
@@ -64,6 +65,7 @@ class Scenario:
         self.record_exit = 0
         self.mode = "gdb"
         self.ebb_args = []
+        self.record_args = []
         self.exit = 0
         self.delete_exe = False
         self.expect = []
@@ -97,6 +99,8 @@ class Scenario:
             self.mode = value.strip()
         elif key == "ebb-args":
             self.ebb_args = shlex.split(value)
+        elif key == "record-args":
+            self.record_args = shlex.split(value)
         elif key == "delete-exe":
             self.delete_exe = value.strip() == "yes"
         elif key == "exit":
@@ -354,7 +358,7 @@ def main():
             recorded = os.path.join(tmp, scenario.tracee)
             shutil.copy2(exe, recorded)
             exe = recorded
-        status, out = run([opts.ebb, "record", "-o", trace, exe], env=env)
+        status, out = run([opts.ebb, "record", *scenario.record_args, "-o", trace, exe], env=env)
         if status != scenario.record_exit:
             print(f"FAIL {scenario.name}: ebb record exited with {status}, "
                   f"expected {scenario.record_exit}\n{out}")

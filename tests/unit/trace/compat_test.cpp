@@ -4,10 +4,13 @@
 //   trace-v1: read by TraceV1.*. This ebb still reads version 1
 //             (kOldestReadableVersion), so TraceV1.ReadsExactContents must keep
 //             passing for as long as that is claimed.
-//   trace-v2: the current version (kFormatVersion), read by TraceV2.*. Besides
-//             the v1 kinds it holds what version 2 added (clone, syscall-entry
-//             and preempt events, ExecEvent.formerTid) and sets
-//             TraceHeader.cpuidFaulting, which trace-v1 leaves false.
+//   trace-v2: read by TraceV2.*. Besides the v1 kinds it holds what version 2
+//             added (clone, syscall-entry and preempt events,
+//             ExecEvent.formerTid) and sets TraceHeader.cpuidFaulting, which
+//             trace-v1 leaves false.
+//   trace-v3: the current version (kFormatVersion), read by TraceV3.*: the v2
+//             story with what version 3 added (the soft tick clock: header
+//             tickSource "soft", a TickPatchEvent, Event.ticks).
 // Each was written by DISABLED_GenerateTrace below as it stood while its
 // version was current; the generator writes only the current version.
 //
@@ -34,6 +37,7 @@ namespace {
 
 const std::string kTraceV1 = std::string(EBB_TEST_DATA_DIR) + "/trace-v1";
 const std::string kTraceV2 = std::string(EBB_TEST_DATA_DIR) + "/trace-v2";
+const std::string kTraceV3 = std::string(EBB_TEST_DATA_DIR) + "/trace-v3";
 const std::string kTraceCurrent =
     std::string(EBB_TEST_DATA_DIR) + "/trace-v" + std::to_string(kFormatVersion);
 
@@ -180,16 +184,31 @@ void fill_preempt(schema::Event::Builder e) {
   set_regs(e.initPreempt().initRegs(), 0x4000);
 }
 
+void fill_tick_patch(schema::Event::Builder e) {
+  e.setTid(4242);
+  auto p = e.initTickPatch();
+  p.setCodeStart(0x400000);
+  p.setCodeEnd(0x401000);
+  p.setTrampolines(0x3ff00000);
+  p.setTrampolinesSize(0x2000);
+  p.setCounterBlock(0x7e000000);
+  p.setDigest(0x0123456789abcdefull);
+  p.setJumpSites(12);
+  p.setTrapSites(3);
+}
+
 // Writes tests/data/trace-v<kFormatVersion> (and nothing else). Disabled: run
-// by hand only, when the format version changes (see the top). Version 2
-// layout: [exec, 4 syscalls] [clone, syscall entry, rdtsc, rdtscp, cpuid,
-// preempt] [exec by a non-leader thread, signal, exit] trailer.
+// by hand only, when the format version changes (see the top). Version 3
+// layout: [exec, tick patch, 4 syscalls (ticks 7, 107, 207, 307)] [clone,
+// syscall entry, rdtsc, rdtscp, cpuid, preempt] [exec by a non-leader
+// thread, signal, exit] trailer.
 TEST(TraceFormat, DISABLED_GenerateTrace) {
   ASSERT_NE(kTraceCurrent, kTraceV1) << "trace-v1 is checked in; never regenerate it";
   std::filesystem::remove_all(kTraceCurrent);
   capnp::MallocMessageBuilder header;
   testing::fill_header(header, "/usr/bin/hello");
   header.getRoot<schema::TraceHeader>().setCpuidFaulting(true);
+  header.getRoot<schema::TraceHeader>().setTickSource("soft");
   auto writer = TraceWriter::create(kTraceCurrent, header);
   ASSERT_TRUE(writer) << writer.error().message;
   auto add = [&](auto fill) {
@@ -198,7 +217,11 @@ TEST(TraceFormat, DISABLED_GenerateTrace) {
     ASSERT_TRUE((*writer)->append(m));
   };
   add([](auto e) { fill_exec(e); });
-  for (int i = 0; i < 4; ++i) add([i](auto e) { fill_syscalls(e, i); });
+  add([](auto e) { fill_tick_patch(e); });
+  for (int i = 0; i < 4; ++i) add([i](auto e) {
+      fill_syscalls(e, i);
+      e.setTicks(7 + 100 * static_cast<uint64_t>(i));
+    });
   ASSERT_TRUE((*writer)->flush());
   add([](auto e) { fill_clone(e); });
   add([](auto e) { fill_syscall_entry(e); });
@@ -479,6 +502,47 @@ TEST(TraceFormat, ReportsTheVersionItWasWrittenIn) {
   auto v2 = TraceReader::open(kTraceV2);
   ASSERT_TRUE(v2) << v2.error().message;
   EXPECT_EQ((*v2)->format_version(), 2u);
+  auto v3 = TraceReader::open(kTraceV3);
+  ASSERT_TRUE(v3) << v3.error().message;
+  EXPECT_EQ((*v3)->format_version(), 3u);
+}
+
+// What version 3 added; the rest of the story is version 2's, read the same.
+TEST(TraceV3, ReadsExactContents) {
+  auto opened = TraceReader::open(kTraceV3);
+  ASSERT_TRUE(opened) << opened.error().message;
+  TraceReader& reader = **opened;
+  EXPECT_EQ(reader.format_version(), 3u);
+  EXPECT_EQ(std::string(reader.header().getTickSource()), "soft");
+  ASSERT_NO_FATAL_FAILURE(next_event(reader, 0, 4242));
+  ASSERT_NO_FATAL_FAILURE(expect_exec(reader.event()));
+  EXPECT_EQ(reader.event().getTicks(), 0u);
+  ASSERT_NO_FATAL_FAILURE(next_event(reader, 1, 4242));
+  ASSERT_TRUE(reader.event().isTickPatch());
+  auto p = reader.event().getTickPatch();
+  EXPECT_EQ(p.getCodeStart(), 0x400000u);
+  EXPECT_EQ(p.getCodeEnd(), 0x401000u);
+  EXPECT_EQ(p.getTrampolines(), 0x3ff00000u);
+  EXPECT_EQ(p.getTrampolinesSize(), 0x2000u);
+  EXPECT_EQ(p.getCounterBlock(), 0x7e000000u);
+  EXPECT_EQ(p.getDigest(), 0x0123456789abcdefull);
+  EXPECT_EQ(p.getJumpSites(), 12u);
+  EXPECT_EQ(p.getTrapSites(), 3u);
+  for (uint64_t i = 0; i < 4; ++i) {
+    ASSERT_NO_FATAL_FAILURE(next_event(reader, 2 + i, 4242));
+    ASSERT_TRUE(reader.event().isSyscall());
+    EXPECT_EQ(reader.event().getTicks(), 7 + 100 * i);
+  }
+  uint64_t count = 6;
+  while (true) {
+    Result<bool> more = reader.next();
+    ASSERT_TRUE(more) << more.error().message;
+    if (!*more) break;
+    ++count;
+  }
+  EXPECT_EQ(count, 15u);
+  EXPECT_TRUE(reader.complete());
+  EXPECT_EQ(reader.end_note(), "killed by SIGSEGV");
 }
 
 }  // namespace

@@ -1,0 +1,519 @@
+#include "engine/session/soft_clock.h"
+
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+#include <string>
+
+#include "engine/base/log.h"
+#include "engine/ptrace/proc_maps.h"
+#include "engine/ticks/counter_block.h"
+#include "engine/ticks/sites.h"
+
+namespace ebb::session {
+
+namespace {
+
+constexpr uint64_t kPage = 4096;
+// The lowest address ebb maps at (the kernel's default vm.mmap_min_addr) and the top of the
+// 47-bit user address space (mmap without a hint stays below it, even with 5-level paging).
+constexpr uint64_t kMinAddr = 0x10000;
+constexpr uint64_t kUserTop = 0x7ffffffff000;
+// Room left free for the stack to grow into (the kernel's guard gap is 1 MiB; 8 MiB is the
+// usual RLIMIT_STACK) and for the heap above the program break: a trampoline region there
+// would make brk(2) fail where the program's own run would not.
+constexpr uint64_t kStackGuard = uint64_t{16} << 20;
+constexpr uint64_t kHeapReserve = uint64_t{128} << 20;
+
+uint64_t round_up(uint64_t v, uint64_t to) { return (v + to - 1) / to * to; }
+
+std::string hex(uint64_t v) {
+  char buf[24];
+  snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// start_brk, field 47 of /proc/PID/stat (proc(5)); 0 when it cannot be read.
+uint64_t start_brk(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!f || !std::getline(f, text)) return 0;
+  const size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(text.substr(paren + 2));  // starts at field 3
+  std::string field;
+  for (int i = 3; i <= 47 && fields >> field; ++i) {
+    if (i == 47) return std::strtoull(field.c_str(), nullptr, 10);
+  }
+  return 0;
+}
+
+struct Span {
+  uint64_t lo, hi;
+};
+
+// What ebb must not map over: every mapping, the room below the stack and above the break.
+// Sorted by start.
+std::vector<Span> taken_spans(const std::vector<ptrace::MapEntry>& maps, uint64_t brk) {
+  std::vector<Span> out;
+  uint64_t heap_end = brk;
+  for (const ptrace::MapEntry& m : maps) {
+    out.push_back({m.start, m.end});
+    if (m.name == "[stack]") out.push_back({m.start > kStackGuard ? m.start - kStackGuard : 0, m.start});
+    if (m.name == "[heap]") heap_end = std::max(heap_end, m.end);
+  }
+  if (brk != 0) out.push_back({brk, heap_end + kHeapReserve});
+  std::sort(out.begin(), out.end(), [](const Span& a, const Span& b) { return a.lo < b.lo; });
+  return out;
+}
+
+// The page-aligned address a, with [a, a + size) inside [lo, hi) and clear of `taken`, nearest
+// one of `ideals` (|a - ideal|; on a tie the earlier ideal, then the lower address).
+std::optional<uint64_t> nearest_free(const std::vector<Span>& taken, uint64_t size, uint64_t lo,
+                                     uint64_t hi, std::initializer_list<uint64_t> ideals) {
+  std::optional<uint64_t> best;
+  uint64_t best_distance = UINT64_MAX;
+  size_t best_ideal = SIZE_MAX;
+  auto consider = [&](uint64_t g0, uint64_t g1) {
+    g0 = std::max(g0, lo);
+    g1 = std::min(g1, hi);
+    if (g1 <= g0 || g1 - g0 < size) return;
+    size_t i = 0;
+    for (uint64_t ideal : ideals) {
+      const uint64_t a = std::clamp(ideal, g0, g1 - size);
+      const uint64_t d = a > ideal ? a - ideal : ideal - a;
+      if (d < best_distance || (d == best_distance && i < best_ideal)) {
+        best = a;
+        best_distance = d;
+        best_ideal = i;
+      }
+      ++i;
+    }
+  };
+  uint64_t cursor = 0;
+  for (const Span& s : taken) {
+    if (s.lo > cursor) consider(cursor, s.lo);
+    cursor = std::max(cursor, s.hi);
+  }
+  consider(cursor, UINT64_MAX);
+  return best;
+}
+
+class Fnv64 {
+ public:
+  void add(const void* data, size_t size) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    for (size_t i = 0; i < size; ++i) h_ = (h_ ^ p[i]) * 1099511628211ull;
+  }
+  void add(uint64_t v) { add(&v, sizeof v); }
+  uint64_t value() const { return h_; }
+
+ private:
+  uint64_t h_ = 14695981039346656037ull;
+};
+
+// The bytes of [start, end) that can be read: a file mapping may end in pages past the end of
+// its file, which fault (and cannot be patched anyway).
+Result<std::vector<uint8_t>> read_code(ptrace::Tracee& t, uint64_t start, uint64_t end) {
+  std::vector<uint8_t> code(end - start);
+  if (t.read(RemoteAddr(start), code.data(), code.size()).ok()) return code;
+  size_t readable = 0;
+  while (readable < code.size() &&
+         t.read(RemoteAddr(start + readable), code.data() + readable, kPage).ok()) {
+    readable += kPage;
+  }
+  if (readable == 0) {
+    auto again = t.read(RemoteAddr(start), code.data(), kPage);
+    return again.ok() ? make_error(ErrorKind::kTraceeGone, "code at " + hex(start) + " vanished")
+                      : again.error();
+  }
+  code.resize(readable);
+  return code;
+}
+
+// Writes `patched` over the tracee's `original` bytes at `start`, one write per run of pages
+// that changed.
+Status write_changed_pages(ptrace::Tracee& t, uint64_t start, const std::vector<uint8_t>& original,
+                           const std::vector<uint8_t>& patched) {
+  const size_t n = original.size();
+  size_t run = SIZE_MAX;  // the first page of the run of changed pages being gathered
+  for (size_t page = 0;; page += kPage) {
+    const size_t len = page < n ? std::min<size_t>(kPage, n - page) : 0;
+    const bool changed = len > 0 && std::memcmp(&original[page], &patched[page], len) != 0;
+    if (changed && run == SIZE_MAX) run = page;
+    if (!changed && run != SIZE_MAX) {
+      const size_t run_end = std::min(page, n);
+      EBB_TRY(t.write(RemoteAddr(start + run), &patched[run], run_end - run));
+      run = SIZE_MAX;
+    }
+    if (len == 0) break;
+  }
+  return ok_status();
+}
+
+// The trampolines of one mapping's kJump sites, built at `region`.
+struct Built {
+  std::vector<uint8_t> code;  // every trampoline, back to back
+  std::vector<ticks::Trampoline> trampolines;
+  uint32_t unplaced = 0;  // kJump sites whose trampoline did not reach (left alone, as traps)
+};
+
+Result<Built> build_all(const ticks::SiteScan& scan, const std::vector<uint8_t>& code,
+                        uint64_t start, uint64_t region, uint64_t block) {
+  Built out;
+  for (const ticks::TickSite& site : scan.sites) {
+    if (site.method != ticks::SiteMethod::kJump) continue;
+    auto t = ticks::build_trampoline(site, code, RemoteAddr(start),
+                                     RemoteAddr(region + out.code.size()), RemoteAddr(block));
+    if (!t) {
+      if (t.error().kind != ErrorKind::kUnsupported) return t.error();
+      ++out.unplaced;
+      continue;
+    }
+    out.code.insert(out.code.end(), t->code.begin(), t->code.end());
+    out.trampolines.push_back(std::move(*t));
+  }
+  return out;
+}
+
+// What the digest covers: where everything is, the trampolines, and every patch.
+uint64_t digest_of(const TickPatchRecord& r, const std::vector<uint8_t>& trampolines,
+                   const std::vector<ticks::Patch>& patches) {
+  Fnv64 h;
+  for (uint64_t v : {r.code_start, r.code_end, r.trampolines, r.trampolines_size, r.counter_block}) h.add(v);
+  h.add(trampolines.data(), trampolines.size());
+  for (const ticks::Patch& p : patches) {
+    h.add(p.address.addr());
+    h.add(p.patched.data(), p.patched.size());
+  }
+  return h.value();
+}
+
+}  // namespace
+
+struct SoftClock::Placed {
+  Built built;
+  uint64_t region = 0, region_size = 0;  // what stays mapped (0, 0 when nothing)
+};
+
+Result<std::unique_ptr<SoftClock>> SoftClock::create(ptrace::Tracee& t, std::optional<uint64_t> at) {
+  std::unique_ptr<SoftClock> clock(new SoftClock());
+  uint64_t addr = 0;
+  if (at) {
+    if (*at % kPage != 0 || *at < kMinAddr || *at + kBlockRegionSize > kCounterBlockLimit) {
+      return make_error(ErrorKind::kBadInput,
+                        "a counter block at " + hex(*at) + " is not a page below 2 GiB");
+    }
+    addr = *at;
+  } else {
+    auto maps = ptrace::read_maps(t.pid());
+    if (!maps) return maps.error();
+    auto free = nearest_free(taken_spans(*maps, 0), kBlockRegionSize, kMinAddr, kCounterBlockLimit,
+                             {kCounterBlockPreferred});
+    if (!free) {
+      return make_error(ErrorKind::kUnsupported, "no free page below 2 GiB in process " +
+                                                     std::to_string(t.pid()) +
+                                                     " for the tick counter block");
+    }
+    addr = *free;
+  }
+  auto mapped = clock->map_fixed(t, addr, kBlockRegionSize, PROT_READ | PROT_WRITE);
+  if (!mapped) return mapped.error();
+  if (!*mapped) {
+    return make_error(at ? ErrorKind::kDivergence : ErrorKind::kUnsupported,
+                      "the tick counter block's page " + hex(addr) + " is taken in process " +
+                          std::to_string(t.pid()));
+  }
+  clock->block_ = addr;
+  auto slot = clock->add_thread(t);  // the process's one thread: slot 0
+  if (!slot) return slot.error();
+  log_debug("soft clock: counter block at %s in process %d", hex(addr).c_str(), t.pid());
+  return clock;
+}
+
+Result<std::vector<std::pair<uint64_t, uint64_t>>> SoftClock::unpatched_code(ptrace::Tracee& t) {
+  auto maps = ptrace::read_maps(t.pid());
+  if (!maps) return maps.error();
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  for (const ptrace::MapEntry& m : *maps) {
+    // Writable or shared code is not patched: a write through /proc/PID/mem would reach the
+    // file (shared), and code the program writes (JIT) gets no sites.
+    if (!(m.prot & PROT_EXEC) || (m.prot & PROT_WRITE) || m.shared) continue;
+    if (m.inode == 0 || m.name.empty() || m.name[0] == '[') continue;  // anonymous, [vdso]...
+    if (by_code_.count(m.start) != 0 || owns(m.start)) continue;
+    out.emplace_back(m.start, m.end);
+  }
+  return out;
+}
+
+Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint64_t end,
+                                         std::optional<uint64_t> trampolines_at) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (start >= end || start % kPage != 0 || end % kPage != 0 || by_code_.count(start) != 0 ||
+      owns(start)) {
+    return make_error(ErrorKind::kBadInput, "cannot patch [" + hex(start) + ", " + hex(end) +
+                                                "): not a page range, or patched before");
+  }
+  auto code = read_code(t, start, end);
+  if (!code) return code.error();
+  auto scan = ticks::find_tick_sites(*code, RemoteAddr(start));
+  if (!scan) return scan.error();
+  const double scan_ms = ms_since(t0);
+  auto placed = place_trampolines(t, *scan, *code, start, end, trampolines_at);
+  if (!placed) return placed.error();
+  const Built& built = placed->built;
+
+  TickPatchRecord record;
+  record.code_start = start;
+  record.code_end = end;
+  record.trampolines = placed->region;
+  record.trampolines_size = placed->region_size;
+  record.counter_block = block_;
+  record.jump_sites = static_cast<uint32_t>(built.trampolines.size());
+  record.trap_sites = static_cast<uint32_t>(scan->sites.size()) - record.jump_sites;
+  // Trampolines first: a patch must never lead to a trampoline not yet written.
+  if (!built.code.empty()) EBB_TRY(t.write(RemoteAddr(placed->region), built.code.data(), built.code.size()));
+  auto mapping = std::make_shared<Mapping>();
+  std::vector<uint8_t> patched = *code;
+  for (const ticks::Trampoline& tr : built.trampolines) {
+    const ticks::Patch& p = tr.patch;
+    std::memcpy(&patched[p.address.addr() - start], p.patched.data(), p.patched.size());
+    mapping->patches.push_back(p);
+    mapping->trampolines.add(tr);
+  }
+  EBB_TRY(write_changed_pages(t, start, *code, patched));
+  std::sort(mapping->patches.begin(), mapping->patches.end(),
+            [](const ticks::Patch& a, const ticks::Patch& b) { return a.address.addr() < b.address.addr(); });
+  record.digest = digest_of(record, built.code, mapping->patches);
+  mapping->record = record;
+  by_code_[start] = mapping;
+  if (record.trampolines != 0) by_region_[record.trampolines] = mapping;
+  log_debug("soft clock: patched [%s, %s) in process %d: %u jump sites, %u trap sites, "
+            "trampolines %s (+%llu bytes); scan %.1f ms, total %.1f ms",
+            hex(start).c_str(), hex(end).c_str(), t.pid(), record.jump_sites, record.trap_sites,
+            hex(record.trampolines).c_str(), static_cast<unsigned long long>(record.trampolines_size),
+            scan_ms, ms_since(t0));
+  return record;
+}
+
+Result<SoftClock::Placed> SoftClock::place_trampolines(ptrace::Tracee& t, const ticks::SiteScan& scan,
+                                           const std::vector<uint8_t>& code, uint64_t start,
+                                           uint64_t end, std::optional<uint64_t> at) {
+  const auto jumps = std::count_if(scan.sites.begin(), scan.sites.end(), [](const auto& s) {
+    return s.method == ticks::SiteMethod::kJump;
+  });
+  if (jumps == 0 || (at && *at == 0)) {
+    // Replay of a recording that placed no trampoline (none reached): none here either.
+    Placed none;
+    none.built.unplaced = static_cast<uint32_t>(jumps);
+    return none;
+  }
+  // The region is mapped for the largest trampolines, then trimmed to the pages used (the same
+  // pages in record and replay: the same bytes give the same trampolines).
+  const uint64_t bound = round_up(static_cast<uint64_t>(jumps) * ticks::kMaxTrampolineSize, kPage);
+  auto region = map_trampolines(t, start, end, bound, at);
+  if (!region) return region.error();
+  auto built = build_all(scan, code, start, *region, ticks::kPerThreadBlock);
+  if (!built) {
+    (void)inject(t, SYS_munmap, *region, bound, 0, 0, 0, 0);
+    return built.error();
+  }
+  const uint64_t used = round_up(built->code.size(), kPage);
+  if (used < bound) {
+    auto r = inject(t, SYS_munmap, *region + used, bound - used, 0, 0, 0, 0);
+    if (!r) return r.error();
+  }
+  return Placed{std::move(*built), used > 0 ? *region : 0, used};
+}
+
+Result<uint64_t> SoftClock::map_trampolines(ptrace::Tracee& t, uint64_t start, uint64_t end,
+                                            uint64_t size, std::optional<uint64_t> at) {
+  constexpr uint64_t reach = ticks::kTrampolineReach;
+  const uint64_t lo = std::max(kMinAddr, end > reach ? end - reach : 0);
+  const uint64_t hi = std::min(kUserTop, start + reach);
+  const std::string what = "a trampoline region of " + std::to_string(size) + " bytes for [" +
+                           hex(start) + ", " + hex(end) + ")";
+  uint64_t addr = 0;
+  if (at) {
+    if (*at % kPage != 0 || *at < lo || *at > hi || hi - *at < size) {
+      return make_error(ErrorKind::kDivergence, what + " at " + hex(*at) + " is out of reach");
+    }
+    addr = *at;
+  } else {
+    auto maps = ptrace::read_maps(t.pid());
+    if (!maps) return maps.error();
+    auto free = nearest_free(taken_spans(*maps, start_brk(t.pid())), size, lo, hi,
+                             {start >= size ? start - size : 0, end});
+    if (!free) return make_error(ErrorKind::kUnsupported, "no free space for " + what);
+    addr = *free;
+  }
+  auto mapped = map_fixed(t, addr, size, PROT_READ | PROT_EXEC);
+  if (!mapped) return mapped.error();
+  if (!*mapped) {
+    return make_error(at ? ErrorKind::kDivergence : ErrorKind::kUnsupported,
+                      what + " at " + hex(addr) + ": the address is taken");
+  }
+  return addr;
+}
+
+// A thread counts in its own block, which its gs base points at (the
+// trampolines address gs:0, ticks::kPerThreadBlock). Slots are handed out in
+// the order threads are created, the same in record and replay, so the gs
+// base, which the trace's registers hold, is the same too.
+Result<uint64_t> SoftClock::reserve_block() {
+  if (next_slot_ >= kBlockRegionSize / ticks::kCounterBlockSize)
+    return make_error(ErrorKind::kUnsupported, "more than " + std::to_string(next_slot_) +
+                                                   " threads in one process: the soft tick clock has no block left");
+  return block_ + next_slot_++ * ticks::kCounterBlockSize;
+}
+
+Status SoftClock::attach_thread(ptrace::Tracee& t, uint64_t block) {
+  const ticks::CounterBlock fresh{ticks::kUnarmedCountdown, 0};
+  EBB_TRY(t.write(RemoteAddr(block), &fresh, sizeof fresh));
+  auto regs = t.regs();
+  if (!regs) return regs.error();
+  regs->gs_base = block;
+  return t.set_regs(*regs);
+}
+
+Result<uint64_t> SoftClock::add_thread(ptrace::Tracee& t) {
+  auto block = reserve_block();
+  if (!block) return block.error();
+  EBB_TRY(attach_thread(t, *block));
+  return *block;
+}
+
+Result<uint64_t> SoftClock::ticks(ptrace::Tracee& t) {
+  auto regs = t.regs();
+  if (!regs) return regs.error();
+  uint64_t at = regs->gs_base;
+  if (at < block_ || at + ticks::kCounterBlockSize > block_ + kBlockRegionSize)
+    return make_error(ErrorKind::kDivergence, "thread " + std::to_string(t.pid()) +
+                                                  " has no tick counter (its gs base is " + hex(at) + ")");
+  ticks::CounterBlock block{};
+  EBB_TRY(t.read(RemoteAddr(at), &block, sizeof block));
+  return ticks::kUnarmedCountdown - block.countdown;
+}
+
+std::unique_ptr<SoftClock> SoftClock::fork_copy() const {
+  return std::unique_ptr<SoftClock>(new SoftClock(*this));
+}
+
+const SoftClock::Mapping* SoftClock::mapping_at(uint64_t addr) const {
+  auto it = by_code_.upper_bound(addr);
+  if (it == by_code_.begin()) return nullptr;
+  --it;
+  return addr < it->second->record.code_end ? it->second.get() : nullptr;
+}
+
+const SoftClock::Mapping* SoftClock::region_at(uint64_t addr) const {
+  auto it = by_region_.upper_bound(addr);
+  if (it == by_region_.begin()) return nullptr;
+  --it;
+  const TickPatchRecord& r = it->second->record;
+  return addr < r.trampolines + r.trampolines_size ? it->second.get() : nullptr;
+}
+
+void SoftClock::hide(std::span<uint8_t> bytes, uint64_t at) const {
+  auto it = by_code_.upper_bound(at);
+  if (it != by_code_.begin()) --it;
+  for (; it != by_code_.end() && it->first < at + bytes.size(); ++it) {
+    ticks::hide_patches(bytes, RemoteAddr(at), it->second->patches);
+  }
+}
+
+std::optional<ticks::TrampolinePc> SoftClock::lookup(uint64_t pc) const {
+  const Mapping* m = region_at(pc);
+  return m ? m->trampolines.lookup(RemoteAddr(pc)) : std::nullopt;
+}
+
+bool SoftClock::is_interrupt(uint64_t pc) const {
+  const Mapping* m = region_at(pc);
+  return m && m->trampolines.is_interrupt(RemoteAddr(pc));
+}
+
+std::optional<uint64_t> SoftClock::copy_of(uint64_t original) const {
+  const Mapping* m = mapping_at(original);
+  if (!m) return std::nullopt;
+  auto copy = m->trampolines.copy_of(RemoteAddr(original));
+  return copy ? std::optional<uint64_t>(copy->addr()) : std::nullopt;
+}
+
+bool SoftClock::owns(uint64_t addr) const {
+  return (block_ != 0 && addr >= block_ && addr < block_ + kBlockRegionSize) || region_at(addr) != nullptr;
+}
+
+std::vector<TickPatchRecord> SoftClock::records() const {
+  std::vector<TickPatchRecord> out;
+  for (const auto& [start, m] : by_code_) out.push_back(m->record);
+  return out;
+}
+
+std::span<const ticks::Patch> SoftClock::patches(uint64_t code_start) const {
+  auto it = by_code_.find(code_start);
+  if (it == by_code_.end()) return {};
+  return it->second->patches;
+}
+
+Result<RemoteAddr> SoftClock::syscall_insn(ptrace::Tracee& t, bool refind) {
+  if (syscall_insn_ != 0 && !refind) {
+    uint8_t b[2] = {};
+    if (t.read(RemoteAddr(syscall_insn_), b, sizeof b).ok() && b[0] == 0x0f && b[1] == 0x05) {
+      return RemoteAddr(syscall_insn_);
+    }
+  }
+  syscall_insn_ = ptrace::find_syscall_instruction(t);
+  if (syscall_insn_ == 0) {
+    return make_error(ErrorKind::kUnsupported, "no syscall instruction in the code of process " +
+                                                   std::to_string(t.pid()));
+  }
+  return RemoteAddr(syscall_insn_);
+}
+
+Result<int64_t> SoftClock::inject(ptrace::Tracee& t, int64_t nr, uint64_t a0, uint64_t a1,
+                                  uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {
+  auto saved = t.regs();
+  if (!saved) return saved.error();
+  Result<int64_t> r = int64_t{0};
+  // A second attempt with a syscall instruction found afresh: the cached one may have been
+  // unmapped or remapped without PROT_EXEC (the injected syscall then faults: kDivergence).
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto insn = syscall_insn(t, attempt > 0);
+    if (!insn) return insn.error();
+    r = ptrace::remote_syscall(t, *insn, nr, a0, a1, a2, a3, a4, a5);
+    Status restored = t.set_regs(*saved);
+    if (!restored) return restored.error();
+    if (r || r.error().kind != ErrorKind::kDivergence) break;
+  }
+  return r;
+}
+
+Result<bool> SoftClock::map_fixed(ptrace::Tracee& t, uint64_t addr, uint64_t length, int prot) {
+  auto r = inject(t, SYS_mmap, addr, length, static_cast<uint64_t>(prot),
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, static_cast<uint64_t>(-1), 0);
+  if (!r) return r.error();
+  if (static_cast<uint64_t>(*r) == addr) return true;
+  if (*r == -EEXIST) return false;
+  if (*r >= 0) {
+    // A kernel older than 4.17 takes MAP_FIXED_NOREPLACE for a hint and maps elsewhere.
+    auto undone = inject(t, SYS_munmap, static_cast<uint64_t>(*r), length, 0, 0, 0, 0);
+    if (!undone) return undone.error();
+    return false;
+  }
+  return make_error(ErrorKind::kOs, "an injected mmap of " + std::to_string(length) + " bytes at " +
+                                        hex(addr) + " in process " + std::to_string(t.pid()) +
+                                        " failed: " + strerror(static_cast<int>(-*r)));
+}
+
+}  // namespace ebb::session
