@@ -385,7 +385,9 @@ Status EventRecorder::on_signal(RecordTask& task, int sig) {
     *info = again->second;  // ebb re-sent it: the program sees the original
     task.redelivering.erase(again);
     EBB_TRY(task.t.set_siginfo(*info));
-  } else if (started_ && !fault && !task.force_delivery && !at_boundary(task, *regs)) {
+  } else if (started_ && !fault && !task.force_delivery && !soft_ticks_ && !at_boundary(task, *regs)) {
+    // Without a tick clock a signal waits for a syscall boundary, where
+    // replay can place it; with one it is delivered where it arrived.
     if (task.deferred_signals.empty()) task.deferred_since = std::chrono::steady_clock::now();
     task.deferred_signals.push_back(*info);
     task.resume_sig = 0;
@@ -418,12 +420,14 @@ Status EventRecorder::redeliver_deferred(RecordTask& task) {
   return ok_status();
 }
 
-Status EventRecorder::write_preempt(const RecordTask& task) {
+Status EventRecorder::write_preempt(RecordTask& task) {
   if (!started_) return ok_status();
-  auto regs = const_cast<RecordTask&>(task).t.regs();
+  auto regs = task.t.regs();
   if (!regs) return regs.error();
   capnp::MallocMessageBuilder msg;
-  store_regs(new_event(msg, task.tid()).initPreempt().initRegs(), *regs);
+  auto ev = new_event(msg, task.tid());
+  EBB_TRY(stamp(ev, task));
+  store_regs(ev.initPreempt().initRegs(), *regs);
   return write_event(msg);
 }
 

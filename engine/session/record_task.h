@@ -94,7 +94,7 @@ class EventRecorder {
   Status before_first_run(RecordTask& task);
   Status write_exit(pid_t tid, const ProgramOutcome& outcome);
   // The task was stopped in syscall-free code so that others could run.
-  Status write_preempt(const RecordTask& task);
+  Status write_preempt(RecordTask& task);
   // Sends the task's deferred signals again (they arrive at its next resume).
   Status redeliver_deferred(RecordTask& task);
   Status finish(const std::string& note) { return w_.finish(note); }

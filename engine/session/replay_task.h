@@ -149,6 +149,9 @@ class Replayer {
   // The soft tick clock (replay_ticks.cpp).
   Status on_tick_patch(ReplayTask& task, schema::TickPatchEvent::Reader ev);
   Status check_ticks(ReplayTask& task);
+  Status run_to_point(ReplayTask& task, uint64_t target, const user_regs_struct& want);
+  bool at_recorded_point(ReplayTask& task, schema::SignalEvent::Reader ev);
+  Status run_to_tick(ReplayTask& task, SoftClock& clock, uint64_t target);
   Status clone_clock(const ReplayTask& parent, ReplayTask& child, pid_t rec_child, uint64_t flags, bool thread);
   // `expected_sig`: a signal stop for it is never dropped as foreign.
   Result<ptrace::Stop> resume_and_wait(ReplayTask& task, int expected_sig = 0);

@@ -1,7 +1,11 @@
 // The replay's side of the soft tick clock: the same patches as the
 // recording at the same events, and the count checked at every event.
 #include <sched.h>
+#include <signal.h>
 
+#include "engine/arch/regs.h"
+#include "engine/base/log.h"
+#include "engine/session/event_codec.h"
 #include "engine/session/replay_task.h"
 
 namespace ebb::session {
@@ -46,6 +50,122 @@ Status Replayer::check_ticks(ReplayTask& task) {
     return check_.diverged("the tick count is " + std::to_string(*now) + " in replay but " + std::to_string(want) +
                            " in the recording");
   return ok_status();
+}
+
+namespace {
+constexpr uint8_t kInt3 = 0xcc;
+constexpr int kMaxVisits = 1 << 20;  // hits of the point's address at its tick before ebb gives up
+constexpr uint64_t kFlagsTfRf = 0x10100;
+}  // namespace
+
+// Runs `task` to tick `target` exactly: the trampoline whose tick makes it
+// `target` traps (SoftClock::arm).
+Status Replayer::run_to_tick(ReplayTask& task, SoftClock& clock, uint64_t target) {
+  // A thread inside a tick sequence holds the countdown in rcx, and would
+  // store it over the armed one: it steps out first (a few instructions).
+  for (int steps = 0; steps < 16; ++steps) {
+    auto regs = task.t.regs();
+    if (!regs) return regs.error();
+    auto where = clock.lookup(regs->rip);
+    if (!where || where->region != ticks::TrampolineRegion::kCounting) break;
+    EBB_TRY(task.t.resume_step(0));
+    auto stepped = task.t.wait();
+    if (!stepped) return stepped.error();
+  }
+  auto now = clock.ticks(task.t);
+  if (!now) return now.error();
+  if (*now == target) return ok_status();
+  if (*now > target)
+    return check_.diverged("the thread passed tick " + std::to_string(target) + " stepping out of a trampoline");
+  EBB_TRY(clock.arm(task.t, target));
+  while (true) {
+    auto stop = resume_and_wait(task);
+    if (!stop) return stop.error();
+    auto regs = task.t.regs();
+    if (!regs) return regs.error();
+    if (stop->kind == ptrace::StopKind::kSignal && stop->sig == SIGTRAP && clock.is_interrupt(regs->rip)) {
+      EBB_TRY(clock.disarm(task.t));
+      return ok_status();
+    }
+    (void)clock.disarm(task.t);
+    return check_.diverged("the thread did not reach tick " + std::to_string(target) + " (it stopped at rip " +
+                           hex(regs->rip) + ")");
+  }
+}
+
+// Runs `task` on from where it stands to the point the recording stopped it
+// in syscall-free code (a preemption, a signal): its tick count and all its
+// registers. Between two ticks no loop runs, so the point's address comes
+// once per count; a temporary int3 there finds it.
+Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs_struct& want) {
+  auto it = clocks_.find(task.tgid);
+  if (it == clocks_.end()) return check_.needs_tick_clock("a thread stopped in syscall-free code", want.rip);
+  SoftClock& clock = *it->second;
+  auto now = clock.ticks(task.t);
+  if (!now) return now.error();
+  if (*now > target)
+    return check_.diverged("the thread is at tick " + std::to_string(*now) + ", past the recorded " +
+                           std::to_string(target));
+  log_debug("run_to_point: tick %llu -> %llu, rip %s", static_cast<unsigned long long>(*now),
+            static_cast<unsigned long long>(target), hex(want.rip).c_str());
+  // One tick early: the point may lie after the tick sequence's store on the
+  // path an armed interrupt would have left (the interrupt takes another).
+  if (*now + 1 < target) EBB_TRY(run_to_tick(task, clock, target - 1));
+  uint8_t orig = 0;
+  EBB_TRY(task.t.read(RemoteAddr(want.rip), &orig, 1));
+  for (int visit = 0; visit < kMaxVisits; ++visit) {
+    auto regs = task.t.regs();
+    if (!regs) return regs.error();
+    auto a = arch::to_array(*regs), b = arch::to_array(want);
+    static const size_t eflags = static_cast<size_t>(arch::reg_index("eflags"));
+    a[eflags] &= ~kFlagsTfRf;
+    b[eflags] &= ~kFlagsTfRf;
+    static const uint32_t ignore = 1u << arch::reg_index("orig_rax");  // -1 or a syscall's number
+    if (arch::first_difference(a, b, ignore) < 0) {
+      now = clock.ticks(task.t);
+      if (!now) return now.error();
+      if (*now == target) {
+        // The kernel's view too: a signal delivered right after another
+        // (in a syscall's wake) keeps the syscall's number there.
+        regs->orig_rax = want.orig_rax;
+        return task.t.set_regs(*regs);
+      }
+    }
+    if (regs->rip == want.rip) {  // here before, with other registers: step off the address
+      EBB_TRY(task.t.resume_step(0));
+      auto stepped = task.t.wait();
+      if (!stepped) return stepped.error();
+    }
+    log_debug("run_to_point: at rip %s tick %s, waiting for rip %s", hex(regs->rip).c_str(),
+              std::to_string(clock.ticks(task.t) ? *clock.ticks(task.t) : 0).c_str(), hex(want.rip).c_str());
+    EBB_TRY(task.t.write(RemoteAddr(want.rip), &kInt3, 1));
+    auto stop = resume_and_wait(task);
+    EBB_TRY(task.t.write(RemoteAddr(want.rip), &orig, 1));
+    if (!stop) return stop.error();
+    regs = task.t.regs();
+    if (!regs) return regs.error();
+    if (stop->kind != ptrace::StopKind::kSignal || stop->sig != SIGTRAP || regs->rip != want.rip + 1)
+      return check_.diverged("the thread did not come back to rip " + hex(want.rip) + " at tick " +
+                             std::to_string(target));
+    regs->rip -= 1;
+    EBB_TRY(task.t.set_regs(*regs));
+    now = clock.ticks(task.t);
+    if (!now) return now.error();
+    if (*now > target)
+      return check_.diverged("the thread came to rip " + hex(want.rip) + " at tick " + std::to_string(*now) +
+                             ", past the recorded " + std::to_string(target));
+  }
+  return check_.diverged("the recorded point at rip " + hex(want.rip) + " was not found");
+}
+
+// Whether `task` stands where the recording delivered the signal `ev`
+// already: the same rip at the same tick (at a syscall boundary, say).
+bool Replayer::at_recorded_point(ReplayTask& task, schema::SignalEvent::Reader ev) {
+  auto it = clocks_.find(task.tgid);
+  auto regs = task.t.regs();
+  if (it == clocks_.end() || !regs || regs->rip != load_user_regs(ev.getRegs()).rip) return false;
+  auto now = it->second->ticks(task.t);
+  return now && *now == r_.event().getTicks();
 }
 
 // A new thread gets its own counter block (in creation order, as in the

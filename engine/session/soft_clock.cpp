@@ -257,6 +257,25 @@ Result<std::vector<std::pair<uint64_t, uint64_t>>> SoftClock::unpatched_code(ptr
   return out;
 }
 
+// The cases of the mapping's switch statements: each jump table (a guess of
+// ticks::jump_table_bases) holds 32-bit offsets from its own address; the
+// entries are read from the tracee until one leads outside the mapping.
+std::vector<RemoteAddr> SoftClock::jump_table_targets(ptrace::Tracee& t, const std::vector<uint8_t>& code,
+                                                      uint64_t start, uint64_t end) {
+  constexpr size_t kMaxEntries = 1024;
+  std::vector<RemoteAddr> out;
+  for (RemoteAddr table : ticks::jump_table_bases(code, RemoteAddr(start))) {
+    std::vector<int32_t> entries(kMaxEntries);
+    size_t got = t.read_best_effort(table, entries.data(), entries.size() * sizeof(int32_t));
+    for (size_t i = 0; i < got / sizeof(int32_t); ++i) {
+      uint64_t target = table.addr() + static_cast<uint64_t>(static_cast<int64_t>(entries[i]));
+      if (target < start || target >= end) break;
+      out.push_back(RemoteAddr(target));
+    }
+  }
+  return out;
+}
+
 Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint64_t end,
                                          std::optional<uint64_t> trampolines_at) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -267,7 +286,8 @@ Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint
   }
   auto code = read_code(t, start, end);
   if (!code) return code.error();
-  auto scan = ticks::find_tick_sites(*code, RemoteAddr(start));
+  std::vector<RemoteAddr> cases = jump_table_targets(t, *code, start, end);
+  auto scan = ticks::find_tick_sites(*code, RemoteAddr(start), cases);
   if (!scan) return scan.error();
   const double scan_ms = ms_since(t0);
   auto placed = place_trampolines(t, *scan, *code, start, end, trampolines_at);
@@ -403,7 +423,33 @@ Result<uint64_t> SoftClock::ticks(ptrace::Tracee& t) {
                                                   " has no tick counter (its gs base is " + hex(at) + ")");
   ticks::CounterBlock block{};
   EBB_TRY(t.read(RemoteAddr(at), &block, sizeof block));
+  auto armed = armed_.find(at);
+  if (armed != armed_.end()) return armed->second - block.countdown;
   return ticks::kUnarmedCountdown - block.countdown;
+}
+
+Status SoftClock::arm(ptrace::Tracee& t, uint64_t target) {
+  auto now = ticks(t);
+  if (!now) return now.error();
+  if (target <= *now)
+    return make_error(ErrorKind::kBadInput, "cannot arm the tick clock at " + std::to_string(target) +
+                                                ": the thread is at " + std::to_string(*now));
+  auto regs = t.regs();
+  if (!regs) return regs.error();
+  uint64_t countdown = target - *now;
+  EBB_TRY(t.write(RemoteAddr(regs->gs_base + ticks::kCountdownOffset), &countdown, sizeof countdown));
+  armed_[regs->gs_base] = target;
+  return ok_status();
+}
+
+Status SoftClock::disarm(ptrace::Tracee& t) {
+  auto now = ticks(t);
+  if (!now) return now.error();
+  auto regs = t.regs();
+  if (!regs) return regs.error();
+  if (!armed_.erase(regs->gs_base)) return ok_status();
+  uint64_t countdown = ticks::kUnarmedCountdown - *now;
+  return t.write(RemoteAddr(regs->gs_base + ticks::kCountdownOffset), &countdown, sizeof countdown);
 }
 
 std::unique_ptr<SoftClock> SoftClock::fork_copy() const {

@@ -92,6 +92,11 @@ class SoftClock {
   // thread stands inside a trampoline's tick sequence (lookup(pc)->region == kCounting); at
   // syscall stops it does not. kDivergence when t's gs base is not one of this clock's blocks.
   Result<uint64_t> ticks(ptrace::Tracee& t);
+  // Makes thread t stop when its count reaches `target` (> its count now): the trampoline whose
+  // tick makes it `target` executes an int3 (is_interrupt(pc) of the SIGTRAP's pc). disarm()
+  // puts the countdown back (ticks() stays right while armed and after).
+  Status arm(ptrace::Tracee& t, uint64_t target);
+  Status disarm(ptrace::Tracee& t);
 
   // For a process forked from this one: the same patches, trampolines and block address (the
   // child's memory is a copy), counting on from the parent's count at the fork. Cheap: the
@@ -135,12 +140,15 @@ class SoftClock {
                                    std::optional<uint64_t> at);
   Result<uint64_t> map_trampolines(ptrace::Tracee& t, uint64_t start, uint64_t end, uint64_t size,
                                    std::optional<uint64_t> at);
+  static std::vector<RemoteAddr> jump_table_targets(ptrace::Tracee& t, const std::vector<uint8_t>& code,
+                                                    uint64_t start, uint64_t end);
   const Mapping* mapping_at(uint64_t addr) const;    // the patched code containing addr
   const Mapping* region_at(uint64_t addr) const;     // the trampoline region containing addr
 
   uint64_t block_ = 0;
   uint64_t syscall_insn_ = 0;  // cached; checked before each use
   uint64_t next_slot_ = 0;  // the next thread's block: block_ + 16 * next_slot_
+  std::map<uint64_t, uint64_t> armed_;  // block -> target: count = target - countdown
   std::map<uint64_t, MappingPtr> by_code_;     // code_start -> mapping
   std::map<uint64_t, MappingPtr> by_region_;   // trampolines -> mapping (those with a region)
 };

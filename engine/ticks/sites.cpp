@@ -261,12 +261,40 @@ const char* site_kind_name(SiteKind kind) {
   return kind == SiteKind::kBackEdge ? "back-edge" : "entry";
 }
 
-Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_address) {
+std::vector<RemoteAddr> jump_table_bases(std::span<const uint8_t> code, RemoteAddr load_address) {
+  constexpr size_t kWindow = 8;  // instructions between the table's address and the jump
+  const uint64_t base = load_address.addr();
+  std::vector<RemoteAddr> out;
+  if (code.size() > UINT64_MAX - base) return out;
+  Sweep s = sweep(code, base);
+  for (size_t i = 0; i < s.insns.size(); ++i) {
+    const InsnInfo& in = s.insns[i];
+    if (!in.rip_relative || (in.rip_target >= s.base && in.rip_target < s.limit)) continue;
+    for (size_t j = i + 1; j < s.insns.size() && j <= i + kWindow; ++j) {
+      if (s.insns[j].flow == Flow::kIndirectJump) {
+        out.push_back(RemoteAddr(in.rip_target));
+        break;
+      }
+      if (s.insns[j].flow != Flow::kNext) break;
+    }
+  }
+  std::sort(out.begin(), out.end(), [](RemoteAddr a, RemoteAddr b) { return a.addr() < b.addr(); });
+  out.erase(std::unique(out.begin(), out.end(), [](RemoteAddr a, RemoteAddr b) { return a.addr() == b.addr(); }),
+            out.end());
+  return out;
+}
+
+Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_address,
+                                 std::span<const RemoteAddr> indirect_targets) {
   const uint64_t base = load_address.addr();
   if (code.size() > UINT64_MAX - base) {
     return make_error(ErrorKind::kBadInput, "code mapping wraps around the address space");
   }
   Sweep s = sweep(code, base);
+  for (RemoteAddr t : indirect_targets)
+    if (t.addr() >= s.base && t.addr() < s.limit) s.targets.push_back(t.addr());
+  std::sort(s.targets.begin(), s.targets.end());
+  s.targets.erase(std::unique(s.targets.begin(), s.targets.end()), s.targets.end());
   std::vector<Candidate> candidates = find_candidates(s);
   Selector selector(s, candidates);
   SiteScan scan;

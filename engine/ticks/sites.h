@@ -100,7 +100,17 @@ inline constexpr uint64_t kResyncBefore = 15;
 inline constexpr uint64_t kResyncAfter = 32;
 
 // `code` is the mapping's bytes as mapped at `load_address` (before any patch). Bad input (an
-// address range that wraps) is Error{kBadInput}.
-Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_address);
+// address range that wraps) is Error{kBadInput}. `indirect_targets`: addresses known to be
+// reached by indirect jumps (jump-table cases, see jump_table_bases): no displaced range holds
+// one after its first byte.
+Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_address,
+                                 std::span<const RemoteAddr> indirect_targets = {});
+
+// Where the jump tables of switch statements may lie: the rip-relative addresses outside the
+// mapping (in read-only data) named by an instruction that an indirect jump follows within a
+// few instructions, as in gcc's and clang's `lea table(%rip); movslq (table,idx,4); add; jmp`.
+// Each table holds 32-bit offsets from its own address; the session reads them from the
+// tracee. Over-approximate: a wrong guess only makes patching more careful.
+std::vector<RemoteAddr> jump_table_bases(std::span<const uint8_t> code, RemoteAddr load_address);
 
 }  // namespace ebb::ticks

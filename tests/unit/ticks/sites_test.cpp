@@ -307,5 +307,39 @@ TEST(Sites, WrappingMappingIsBadInput) {
   EXPECT_EQ(s.error().kind, ErrorKind::kBadInput);
 }
 
+// A switch's jump table (gcc's PIC form) is found, and a case reached only
+// through it is kept out of displaced ranges.
+TEST(Sites, JumpTableBasesAndIndirectTargets) {
+  auto code = bytes({
+      0x48, 0x8d, 0x15, 0x00, 0x01, 0x00, 0x00,  // 0: lea rdx, [rip + 0x100] (the table: 0x107)
+      0x48, 0x63, 0x04, 0x82,                    // 7: movsxd rax, [rdx + rax*4]
+      0x48, 0x01, 0xd0,                          // b: add rax, rdx
+      0xff, 0xe0,                                // e: jmp rax
+      0x48, 0xff, 0xc7,                          // 10: L: inc rdi
+      0x48, 0xff, 0xc1,                          // 13: inc rcx
+      0x48, 0x39, 0xf9,                          // 16: cmp rcx, rdi
+      0x75, 0xf5,                                // 19: case: jne L (say the table names it)
+      0xc3,                                      // 1b: ret
+  });
+  auto bases = jump_table_bases(code, RemoteAddr(kBase));
+  ASSERT_EQ(bases.size(), 1u);
+  EXPECT_EQ(bases[0].addr(), kBase + 0x107);
+  SiteScan plain = scan(code);
+  ASSERT_EQ(plain.sites.size(), 1u);
+  EXPECT_EQ(plain.sites[0].method, SiteMethod::kJump);  // cmp; jne displaced: 0x19 inside
+  EXPECT_EQ(plain.sites[0].patch_start.addr(), kBase + 0x16);
+  const RemoteAddr cases[] = {RemoteAddr(kBase + 0x19)};
+  auto careful = find_tick_sites(code, RemoteAddr(kBase), cases);
+  ASSERT_TRUE(careful.ok());
+  ASSERT_EQ(careful->sites.size(), 1u);
+  const TickSite& t = careful->sites[0];
+  // The case's address is never inside a patch after its first byte.
+  if (t.method == SiteMethod::kJump) {
+    EXPECT_FALSE(t.patch_start.addr() < kBase + 0x19 && kBase + 0x19 < t.patch_start.addr() + t.patch_length);
+  } else {
+    EXPECT_EQ(t.trap_reason, TrapReason::kTargetInside);
+  }
+}
+
 }  // namespace
 }  // namespace ebb::ticks

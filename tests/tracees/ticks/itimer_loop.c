@@ -1,0 +1,40 @@
+// ebb-test: expect-stdout: interrupted
+// A SIGPROF timer (every 2 ms of CPU time) interrupts a compute loop with no
+// syscall in it, hundreds of times; the handler notes the loop counter where
+// each interruption landed and the program prints them all. The recording
+// delivers each signal where it arrived; with the soft tick clock
+// (e2e.soft.itimer_loop) replay puts every one at the same instruction, so it
+// prints the same counters. Without it, replay refuses clearly.
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+#define MAX_HITS 4096
+static volatile unsigned long i_now;
+static unsigned long hits[MAX_HITS];
+static volatile int nhits;
+
+static void on_prof(int sig) {
+  (void)sig;
+  if (nhits < MAX_HITS) hits[nhits++] = i_now;
+}
+
+int main(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_prof;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGPROF, &sa, NULL);
+  struct itimerval every = {{0, 2000}, {0, 2000}};
+  setitimer(ITIMER_PROF, &every, NULL);
+  unsigned long acc = 0;
+  for (i_now = 0; i_now < 150000000ul; i_now++) acc = acc * 31 + i_now;
+  struct itimerval off = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_PROF, &off, NULL);
+  unsigned long sum = 0;
+  for (int k = 0; k < nhits; k++) sum = sum * 131 + hits[k];
+  printf("interrupted %d times, acc %lu, positions digest %lu\n", nhits, acc, sum);
+  for (int k = 0; k < nhits && k < 5; k++) printf("hit %d at i=%lu\n", k, hits[k]);
+  return 0;
+}
