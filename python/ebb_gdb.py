@@ -37,6 +37,32 @@ Usage: when"""
         gdb.write(_monitor("when"))
 
 
+class WhenTicks(_EbbCommand):
+    """Print the current thread's tick count (a trace recorded with --ticks=soft).
+Usage: when-ticks"""
+
+    def __init__(self):
+        super().__init__("when-ticks")
+
+    def invoke(self, arg, from_tty):
+        gdb.write(_monitor("when-ticks"))
+
+
+class GotoTick(_EbbCommand):
+    """Run the current thread forward until its tick count is N, and stop there.
+Usage: goto-tick N   (forward only for now: N must be later than when-ticks)"""
+
+    def __init__(self):
+        super().__init__("goto-tick")
+
+    def invoke(self, arg, from_tty):
+        number = arg.strip()
+        if not number.isdigit():
+            raise gdb.GdbError("usage: goto-tick N")
+        _monitor("stop-at-tick " + number)
+        gdb.execute("continue")
+
+
 class Checkpoint(_EbbCommand):
     """Save this moment of the replay as a checkpoint and print its number.
 Usage: ebb-checkpoint
@@ -91,6 +117,8 @@ Usage: ebb-delete-checkpoint N"""
 
 
 When()
+WhenTicks()
+GotoTick()
 Checkpoint()
 Restart()
 Checkpoints()

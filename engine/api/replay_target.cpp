@@ -138,6 +138,8 @@ class SessionTarget : public ReplayTarget {
     return out;
   }
   uint64_t current_event() override { return s_->current_event(); }
+  Result<uint64_t> thread_ticks(ThreadRef thread) override { return s_->ticks(thread.tid); }
+  Status stop_at_tick(ThreadRef thread, uint64_t target) override { return s_->stop_at_tick(thread.tid, target); }
   std::string exe_path() override { return s_->exe_path(); }
   Result<std::string> saved_file(const std::string& path) override { return s_->saved_file(path); }
   Result<std::vector<uint8_t>> auxv() override { return s_->auxv(); }

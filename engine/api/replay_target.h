@@ -129,6 +129,11 @@ class ReplayTarget {
   virtual Result<std::vector<Checkpoint>> checkpoints() = 0;
   // The trace event the replay is at (ebb dump's numbering).
   virtual uint64_t current_event() = 0;
+  // With a trace recorded with --ticks=soft: the thread's tick count now,
+  // and a stop (reported as a step's end) when it reaches `target`, going
+  // forward; kUnsupported without the clock.
+  virtual Result<uint64_t> thread_ticks(ThreadRef thread) = 0;
+  virtual Status stop_at_tick(ThreadRef thread, uint64_t target) = 0;
   // The recorded program's path (as exec'd) and its auxiliary vector.
   virtual std::string exe_path() = 0;
   virtual Result<std::vector<uint8_t>> auxv() = 0;

@@ -129,6 +129,10 @@ bool DebugSession::watches(pid_t tgid) {
 pid_t DebugSession::stopped(const DebugStop& stop) {
   // With -g, the replay runs on autopilot until that event.
   if (!first_stop_sent_ && start_event_ && replayer_event() < start_event_) return 0;
+  for (auto it = tick_stops_.begin(); it != tick_stops_.end();) {  // reached: forgotten
+    auto now = ticks(it->first);
+    it = !now || *now >= it->second ? tick_stops_.erase(it) : std::next(it);
+  }
   first_stop_sent_ = true;
   last_stop_ = stop;
   swapcontext(&engine_, &caller_);
@@ -232,6 +236,24 @@ Result<CheckpointCreated> DebugSession::checkpoint() {
     }
   }
   return checkpoints_->create(*replayer_, where);
+}
+
+Result<uint64_t> DebugSession::ticks(pid_t tid) {
+  ReplayTask* t = replayer_->find_task(tid);
+  if (!t) return make_error(ErrorKind::kBadInput, "no thread " + std::to_string(tid) + " at this point");
+  SoftClock* clock = replayer_->clock(t->tgid);
+  if (!clock) return make_error(ErrorKind::kUnsupported, "this trace has no tick clock (record it with --ticks=soft)");
+  return clock->ticks(t->t);
+}
+
+Status DebugSession::stop_at_tick(pid_t tid, uint64_t target) {
+  auto now = ticks(tid);
+  if (!now) return now.error();
+  if (target <= *now)
+    return make_error(ErrorKind::kBadInput, "thread " + std::to_string(tid) + " is at tick " + std::to_string(*now) +
+                                                " already: ebb goes forward only (reverse execution is issue 6)");
+  tick_stops_[tid] = target;
+  return ok_status();
 }
 
 Status DebugSession::restart_checkpoint(int id) {

@@ -69,6 +69,11 @@ class DebugSession : public DebugHook {
   Status restart_checkpoint(int id);  // does not return on success
   Status delete_checkpoint(int id) { return checkpoints_->remove(id); }
   Result<std::vector<CheckpointInfo>> checkpoints() const { return checkpoints_->list(); }
+  // The soft tick clock (a trace recorded with --ticks=soft): thread tid's
+  // count now, and a stop when it reaches `target` (later than now; kept
+  // until reached).
+  Result<uint64_t> ticks(pid_t tid);
+  Status stop_at_tick(pid_t tid, uint64_t target);
   // The number of the trace event the replay is at (ebb dump's numbering).
   uint64_t current_event() const { return replayer_event(); }
   Status insert_breakpoint(uint64_t addr);
@@ -104,6 +109,10 @@ class DebugSession : public DebugHook {
   uint64_t watched(uint64_t addr, uint64_t len) override;
   uint64_t hardware_hit(ReplayTask& task) override;
   Status task_created(ReplayTask& task) override;
+  uint64_t tick_stop(pid_t tid) override {
+    auto it = tick_stops_.find(tid);
+    return it == tick_stops_.end() ? 0 : it->second;
+  }
 
  private:
   DebugSession() = default;
@@ -117,6 +126,7 @@ class DebugSession : public DebugHook {
   Status begin_diversion();
   std::unique_ptr<Diversion> diversion_;
   std::unique_ptr<CheckpointStore> checkpoints_;
+  std::map<pid_t, uint64_t> tick_stops_;  // recorded tid -> the tick to stop it at
   std::map<uint64_t, uint8_t> breakpoints_at_diversion_;
   struct Watch {
     int kind;

@@ -28,6 +28,7 @@ ReplayTask* Replayer::task_for_step(pid_t tid) { return tid ? task(tid) : nullpt
 // `syscall` instruction is not stepped (the kernel would run it for real):
 // the task goes to its syscall event, and the step ends when that is done.
 Status Replayer::resume_for_debugger(ReplayTask& task) {
+  EBB_TRY(arm_tick_stop(task));
   int sig = task.pending_sig;
   task.pending_sig = 0;
   if (task.stepping && !task.in_replayed_syscall) {
@@ -70,6 +71,12 @@ Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
         return check_.diverged("stepping over a breakpoint at " + std::to_string(addr) + " did not stop");
       if (task.stepping) debug_stop(task, DebugStopKind::kStep);
     }
+    EBB_TRY(resume_for_debugger(task));
+    return true;
+  }
+  auto tick_stop = on_tick_stop_trap(task, regs->rip);
+  if (!tick_stop) return tick_stop.error();
+  if (*tick_stop) {
     EBB_TRY(resume_for_debugger(task));
     return true;
   }

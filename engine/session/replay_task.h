@@ -43,6 +43,7 @@ struct ReplayTask {
   ReplayTask* vfork_parent = nullptr;       // while a vfork child shares its parent's memory
   bool stepping = false;                    // the debugger asked for one instruction
   bool in_replayed_syscall = false;         // between a replayed syscall's entry and exit stops
+  bool tick_stop_armed = false;             // its countdown is armed for the debugger's tick stop
   bool interrupting = false;                // PTRACE_INTERRUPT sent for the debugger
   uint64_t leaked_scratch = 0;              // a page a vfork child's exec left in this task's memory
   uint64_t clear_child_tid = 0;             // CLONE_CHILD_CLEARTID / set_tid_address: what exit clears
@@ -87,6 +88,9 @@ class DebugHook {
   // A task was created (clone): debug registers are not inherited, so the
   // debugger's watchpoints are set in it.
   virtual Status task_created(ReplayTask& task) = 0;
+  // The tick at which the debugger wants the recorded thread `tid` stopped
+  // (soft tick clock), or 0.
+  virtual uint64_t tick_stop(pid_t tid) = 0;
 };
 
 struct ShadowFd {
@@ -109,7 +113,7 @@ class Replayer {
   ReplayTask* find_task(pid_t tid) { return task(tid); }
   const std::map<pid_t, std::unique_ptr<ReplayTask>>& tasks() const { return tasks_; }
   // The soft tick clock of the recorded process `tgid` (nullptr: none).
-  const SoftClock* clock(pid_t tgid) const {
+  SoftClock* clock(pid_t tgid) const {
     auto it = clocks_.find(tgid);
     return it == clocks_.end() ? nullptr : it->second.get();
   }
@@ -152,6 +156,11 @@ class Replayer {
   Status run_to_point(ReplayTask& task, uint64_t target, const user_regs_struct& want);
   bool at_recorded_point(ReplayTask& task, schema::SignalEvent::Reader ev);
   Status run_to_tick(ReplayTask& task, SoftClock& clock, uint64_t target);
+  // The debugger's tick stop (replay_ticks.cpp): armed before `task` runs;
+  // true when the trap at `rip` was it (the task is then stopped for it).
+  Status arm_tick_stop(ReplayTask& task);
+  Result<bool> on_tick_stop_trap(ReplayTask& task, uint64_t rip);
+  pid_t recorded_tid(const ReplayTask& task) const;
   Status clone_clock(const ReplayTask& parent, ReplayTask& child, pid_t rec_child, uint64_t flags, bool thread);
   // `expected_sig`: a signal stop for it is never dropped as foreign.
   Result<ptrace::Stop> resume_and_wait(ReplayTask& task, int expected_sig = 0);

@@ -158,6 +158,34 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
   return check_.diverged("the recorded point at rip " + hex(want.rip) + " was not found");
 }
 
+pid_t Replayer::recorded_tid(const ReplayTask& task) const {
+  for (auto& [tid, t] : tasks_)
+    if (t.get() == &task) return tid;
+  return 0;
+}
+
+Status Replayer::arm_tick_stop(ReplayTask& task) {
+  if (!soft_ticks_ || !debugged(task)) return ok_status();
+  uint64_t target = debug_->tick_stop(recorded_tid(task));
+  auto it = clocks_.find(task.tgid);
+  if (!target || it == clocks_.end()) return ok_status();
+  auto now = it->second->ticks(task.t);
+  if (!now) return now.error();
+  if (*now >= target) return ok_status();
+  EBB_TRY(it->second->arm(task.t, target));
+  task.tick_stop_armed = true;
+  return ok_status();
+}
+
+Result<bool> Replayer::on_tick_stop_trap(ReplayTask& task, uint64_t rip) {
+  auto it = clocks_.find(task.tgid);
+  if (!task.tick_stop_armed || it == clocks_.end() || !it->second->is_interrupt(rip)) return false;
+  task.tick_stop_armed = false;
+  EBB_TRY(it->second->disarm(task.t));
+  debug_stop(task, DebugStopKind::kStep);
+  return true;
+}
+
 // Whether `task` stands where the recording delivered the signal `ev`
 // already: the same rip at the same tick (at a syscall boundary, say).
 bool Replayer::at_recorded_point(ReplayTask& task, schema::SignalEvent::Reader ev) {

@@ -574,6 +574,8 @@ constexpr const char* kMonitorHelp =
     "  delete-checkpoint N   forget checkpoint N\n"
     "  info checkpoints      list the checkpoints\n"
     "  when                  the trace event the replay is at (ebb dump numbers)\n"
+    "  when-ticks            the current thread's tick count (traces recorded with --ticks=soft)\n"
+    "  stop-at-tick N        stop the current thread when its count reaches N (then continue)\n"
     "After `restart`, run `maintenance flush register-cache` (ebb's gdb command\n"
     "ebb-restart does both): gdb does not know that the program changed.\n";
 
@@ -591,6 +593,21 @@ int checkpoint_argument(const std::string& command, size_t skip) {
 RspResult<std::string> ReplayRspTarget::monitor(const std::string& command) {
   if (command == "help" || command.empty()) return std::string(kMonitorHelp);
   if (command == "when") return "Current event: " + std::to_string(replay_.current_event()) + "\n";
+  if (command == "when-ticks") {
+    Result<uint64_t> ticks = replay_.thread_ticks(replay_.current_thread());
+    if (!ticks.ok()) return rsp_error(ticks.error());
+    return "Current ticks: " + std::to_string(*ticks) + "\n";
+  }
+  if (command.rfind("stop-at-tick", 0) == 0) {
+    std::string arg = command.substr(12);
+    while (!arg.empty() && arg.front() == ' ') arg.erase(arg.begin());
+    if (arg.empty() || arg.size() > 19 || arg.find_first_not_of("0123456789") != std::string::npos)
+      return RspError{EINVAL, "usage: monitor stop-at-tick N"};
+    uint64_t target = std::stoull(arg);
+    Status st = replay_.stop_at_tick(replay_.current_thread(), target);
+    if (!st.ok()) return rsp_error(st.error(), EINVAL);
+    return "The current thread stops at tick " + arg + ".\n";
+  }
   if (command == "checkpoint") {
     if (gone_) return RspError{ESRCH, "the program has exited"};
     Result<api::CheckpointMade> made = replay_.checkpoint();

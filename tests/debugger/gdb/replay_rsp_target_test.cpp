@@ -57,6 +57,11 @@ class FakeReplay : public api::ReplayTarget {
     return out;
   }
   uint64_t current_event() override { return 42; }
+  Result<uint64_t> thread_ticks(api::ThreadRef) override { return uint64_t{1000}; }
+  Status stop_at_tick(api::ThreadRef, uint64_t target) override {
+    tick_stop = target;
+    return ok_status();
+  }
   Status end_diversion() override {
     ++diversions_ended;
     return ok_status();
@@ -114,6 +119,7 @@ class FakeReplay : public api::ReplayTarget {
   std::map<uint64_t, std::vector<uint8_t>> written_memory;
   int diversions_ended = 0;
   int checkpoints_made = 0;
+  uint64_t tick_stop = 0;
   std::map<uint64_t, std::pair<api::WatchKind, uint64_t>> watches;
   std::vector<api::ResumeAction> actions;
   std::deque<api::StopInfo> stops;
@@ -564,6 +570,12 @@ TEST(ReplayRspTarget, MonitorCommands) {
   auto when = target.monitor("when");
   ASSERT_TRUE(when.ok());
   EXPECT_EQ(*when, "Current event: 42\n");
+  auto ticks = target.monitor("when-ticks");
+  ASSERT_TRUE(ticks.ok());
+  EXPECT_EQ(*ticks, "Current ticks: 1000\n");
+  ASSERT_TRUE(target.monitor("stop-at-tick 1234").ok());
+  EXPECT_EQ(replay.tick_stop, 1234u);
+  EXPECT_FALSE(target.monitor("stop-at-tick x").ok());
   auto unknown = target.monitor("frobnicate");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.error().message.find("unknown monitor command"), std::string::npos);
