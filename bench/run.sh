@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # First benchmark of ebb: a syscall-heavy and a compute-bound program, each run natively,
-# under `ebb record`, under `ebb replay --autopilot` and under gdb's `record full`, in this one
-# run, side by side. Prints the median of BENCH_REPEAT runs (default 3) and the ratios to native.
+# under `ebb record` (also with `--ticks=soft`: the soft_s column), under `ebb replay --autopilot`
+# and under gdb's `record full`, in this one run, side by side. Prints the median of
+# BENCH_REPEAT runs (default 3) and the ratios to native.
 #
 #   bash bench/run.sh                  (after scripts/setup.sh has built build/bin/ebb)
 #   BENCH_REPEAT=5 bash bench/run.sh   more repetitions
@@ -75,6 +76,10 @@ run_mode() {
         cmd=("$ebb" record -o "$trace" -- "$bin" "$arg")
         ;;
       replay) cmd=("$ebb" replay --autopilot "$trace") ;;
+      soft)
+        rm -rf "$trace-soft"
+        cmd=("$ebb" record --ticks=soft -o "$trace-soft" -- "$bin" "$arg")
+        ;;
       gdb)
         # Pinned to one CPU like ebb (a single step costs ~4x more when gdb and the
         # program sit on different CPUs), so gdb is measured at its best.
@@ -120,6 +125,7 @@ for entry in "${benches[@]}"; do
   echo "running $name ($full_arg) ..." >&2
   native="$(run_mode "$name" native "$full_arg")"
   record="$(run_mode "$name" record "$full_arg")"
+  soft="$(run_mode "$name" soft "$full_arg")"
   replay="-"
   if [[ "$record" != fail ]]; then
     replay="$(run_mode "$name" replay "$full_arg")"
@@ -141,12 +147,13 @@ for entry in "${benches[@]}"; do
     notes+=("$name: gdb record full ran with $gdb_arg instead of $full_arg ($gdb_small s; $gdb_zero s with 0); its time is (t($gdb_arg) - t(0)) x $full_arg/$gdb_arg, an estimate")
   fi
 
-  rows+=("$(printf '%-14s %10s %10s %10s %12s %14s %14s %16s' "$name" "$native" "$record" "$replay" \
-    "$gdb_est" "$(ratio "$record" "$native")" "$(ratio "$replay" "$native")" "$(ratio "$gdb_est" "$native")")")
+  rows+=("$(printf '%-14s %10s %10s %10s %10s %12s %14s %14s %12s %16s %16s' "$name" "$native" "$record" "$soft" \
+    "$replay" "$gdb_est" "$(ratio "$record" "$native")" "$(ratio "$replay" "$native")" \
+    "$(ratio "$soft" "$native")" "$(ratio "$gdb_est" "$native")" "$(ratio "$gdb_est" "$soft")")")
 done
 
-printf '%-14s %10s %10s %10s %12s %14s %14s %16s\n' benchmark native_s record_s replay_s gdb_full_s \
-  record/native replay/native gdb_full/native
+printf '%-14s %10s %10s %10s %10s %12s %14s %14s %12s %16s %16s\n' benchmark native_s record_s soft_s \
+  replay_s gdb_full_s record/native replay/native soft/native gdb_full/native gdb_full/soft
 for row in "${rows[@]}"; do printf '%s\n' "$row"; done
 echo
 for note in "${notes[@]}"; do printf 'note: %s\n' "$note"; done
