@@ -26,11 +26,11 @@ import e2e_lib  # noqa: E402
 REPLAY_STDIN = b"replay stdin: ebb replay must not read this\n"
 
 
-def one_run(ebb, tracee, tmp, index, step_timeout):
+def one_run(ebb, tracee, tmp, index, step_timeout, record_args=()):
     """Records and replays once; returns (problems, recording Result, replay Result)."""
     trace = tmp / f"trace-{index}"
     cwd = tmp / "cwd"
-    rec = e2e_lib.run([ebb, "record", "-o", str(trace), "--", tracee], cwd=cwd,
+    rec = e2e_lib.run([ebb, "record", *record_args, "-o", str(trace), "--", tracee], cwd=cwd,
                       timeout=step_timeout)
     problems = []
     if rec.timed_out:
@@ -60,6 +60,8 @@ def main():
     ap.add_argument("--ebb", required=True)
     ap.add_argument("--tracee", required=True, help="path to tracee_racy_interleave")
     ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--record-arg", action="append", default=[],
+                    help="an option for `ebb record` (e.g. --ticks=soft); repeatable")
     ap.add_argument("--budget", type=float, default=280.0,
                     help="seconds for all runs together (ctest's TIMEOUT is 300)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
@@ -78,7 +80,7 @@ def main():
                 problems.append(f"out of time after {done} of {args.runs} runs "
                                 f"({args.budget:.0f} s budget)")
                 break
-            run_problems, rec, rep = one_run(ebb, tracee, tmp, i, min(30.0, left / 2))
+            run_problems, rec, rep = one_run(ebb, tracee, tmp, i, min(30.0, left / 2), args.record_arg)
             done += 1
             outputs[rec.stdout] = outputs.get(rec.stdout, 0) + 1
             if run_problems:
