@@ -412,6 +412,8 @@ Result<pid_t> run_spawning_syscall(Tracee& t, const user_regs_struct& r, int eve
 
 }  // namespace
 
+bool reap_if_ended(pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) == pid; }
+
 Result<pid_t> remote_fork(Tracee& t, RemoteAddr syscall_insn) {
   auto regs = t.regs();
   if (!regs) return regs.error();

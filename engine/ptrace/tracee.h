@@ -136,6 +136,10 @@ Result<int64_t> remote_syscall(Tracee& t, RemoteAddr syscall_insn, int64_t nr,
 // process another tracer handed over (stopped by SIGSTOP, then detached).
 Status seize_and_stop(pid_t pid, long options);
 
+// Reaps `pid`, a child of this process that is not a tracee (a checkpoint's
+// engine process), if it has ended; true then. Never blocks.
+bool reap_if_ended(pid_t pid);
+
 // Makes the tracee fork (an injected fork(2) at `syscall_insn`, as
 // remote_syscall) and returns the child's pid once the child sits in its
 // first ptrace-stop (auto-attached: the tracee's tracer must have set

@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -18,6 +17,7 @@
 
 #include "engine/base/fd.h"
 #include "engine/base/log.h"
+#include "engine/ptrace/tracee.h"
 #include "engine/session/process_snapshot.h"
 #include "engine/session/replay_task.h"
 
@@ -192,7 +192,7 @@ Result<CheckpointCreated> CheckpointStore::sleep(Replayer& replayer, int id, int
     pollfd fds[2] = {{listen_fd, POLLIN, 0}, {anchor.get(), POLLIN, 0}};
     int n = ::poll(fds, 2, kPollMs);
     for (auto it = resumed.begin(); it != resumed.end();)
-      it = waitpid(*it, nullptr, WNOHANG) == *it ? resumed.erase(it) : it + 1;
+      it = ptrace::reap_if_ended(*it) ? resumed.erase(it) : it + 1;
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 || fds[1].revents) end(0);
     if (!fds[0].revents) continue;
