@@ -175,7 +175,10 @@ Status info(const std::string& trace_arg, FILE* out) {
   fprintf(out, "\ncpuid:          %s\n", h.getCpuidFaulting()
                                                ? "trapped and recorded (CPUID faulting)"
                                                : "ran natively (no CPUID faulting here): replay needs the same CPU");
-  fprintf(out, "tick source:    %s\n", h.getTickSource().cStr());
+  if (h.getTickReason().size() > 0)
+    fprintf(out, "tick source:    %s (%s)\n", h.getTickSource().cStr(), h.getTickReason().cStr());
+  else
+    fprintf(out, "tick source:    %s\n", h.getTickSource().cStr());
   uint64_t count = 0;
   while (true) {
     auto more = (*reader)->next();

@@ -91,6 +91,7 @@ Result<RecordResult> record(const RecordRequest& request) {
     if (!chosen) return make_error(ErrorKind::kUnsupported, chosen.error().message);
     log_debug("tick clock: %s (%s)", ticks::tick_source_kind_name(chosen->kind), chosen->reason.c_str());
     config.soft_ticks = chosen->kind == ticks::TickSourceKind::kSoft;
+    if (*wanted == ticks::TickSourceRequest::kAuto) config.tick_reason = chosen->reason;
   }
   auto out = session::record(config);
   if (!out) return out.error();

@@ -441,6 +441,7 @@ Result<capnp::MallocMessageBuilder*> build_header(capnp::MallocMessageBuilder& m
                          std::chrono::system_clock::now().time_since_epoch())
                          .count());
   h.setTickSource(config.soft_ticks ? "soft" : "none");
+  h.setTickReason(config.tick_reason);
   h.setCpuidFaulting(arch::cpuid_faulting_supported());
   arch::CpuDescription d = arch::describe_cpu();
   auto c = h.initCpu();

@@ -16,6 +16,7 @@ struct RecordConfig {
   std::string exe_path;                // resolved program path
   std::vector<std::string> argv;       // argv[0] included
   bool soft_ticks = false;             // --ticks=soft: patch code to count ticks (engine/ticks)
+  std::string tick_reason;             // why that tick source (the header keeps it for ebb info)
 };
 
 struct RecordOutcome {

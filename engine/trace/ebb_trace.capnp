@@ -33,6 +33,7 @@ struct TraceHeader {
   kernelRelease @7 :Text;    # uname -r
   hostname @8 :Text;
   cpuidFaulting @9 :Bool;    # CPUID trapped and recorded; false: it ran natively (replay needs the same CPU)
+  tickReason @10 :Text;      # v3: why this tick source ("--ticks=auto: no PMU: ..."); "" when chosen by name
 }
 
 # struct user_regs_struct in kernel order (27 values).

@@ -123,6 +123,23 @@ TEST_F(SoftTicksTest, ADifferentPatchIsADivergence) {
   EXPECT_NE(out.error().message.find("tick patches"), std::string::npos) << out.error().message;
 }
 
+// --ticks=auto ends in soft on a machine without a usable PMU, and the trace
+// says why (ebb info prints it).
+TEST(SoftTicksChoice, AutoPicksSoftAndSaysWhy) {
+  char tmpl[] = "/tmp/ebb-soft-ticks-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string trace = std::string(tmpl) + "/trace";
+  auto rec = record(RecordRequest{trace, {"/bin/true"}, "auto"});
+  ASSERT_TRUE(rec.ok()) << rec.error().message;
+  auto reader = trace::TraceReader::open(trace);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(std::string((*reader)->header().getTickSource().cStr()), "soft");
+  std::string reason = (*reader)->header().getTickReason().cStr();
+  EXPECT_EQ(reason.rfind("auto", 0), 0u) << reason;
+  EXPECT_NE(reason.find("PMU"), std::string::npos) << reason;
+  std::filesystem::remove_all(tmpl);
+}
+
 TEST(SoftTicksChoice, PmuIsRefusedWithTheReason) {
   char tmpl[] = "/tmp/ebb-soft-ticks-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
