@@ -29,6 +29,9 @@ StopReason reason_of(session::DebugStopKind kind) {
     case session::DebugStopKind::kKilled: return StopReason::kKilled;
     case session::DebugStopKind::kInterrupted: return StopReason::kInterrupted;
     case session::DebugStopKind::kWatch: return StopReason::kWatch;
+    case session::DebugStopKind::kHistoryBegin: return StopReason::kHistoryBegin;
+    case session::DebugStopKind::kCheckpoint:
+    case session::DebugStopKind::kTravel: break;  // the session's own, never returned
   }
   return StopReason::kInterrupted;
 }
@@ -119,8 +122,16 @@ class SessionTarget : public ReplayTarget {
   }
 
   Result<StopInfo> resume(const ResumeAction& action, const std::function<bool()>& interrupted) override {
-    pid_t step = action.kind == ResumeKind::kStep ? (action.thread.tid ? action.thread.tid : current_.tid) : 0;
-    return convert(s_->resume(step, interrupted));
+    bool step = action.kind == ResumeKind::kStep || action.kind == ResumeKind::kReverseStep;
+    pid_t tid = step ? (action.thread.tid ? action.thread.tid : current_.tid) : 0;
+    s_->set_client_state(action.client_state);
+    bool reverse = action.kind == ResumeKind::kReverseContinue || action.kind == ResumeKind::kReverseStep;
+    auto out = convert(reverse ? s_->reverse(tid, interrupted) : s_->resume(tid, interrupted));
+    if (out && s_->travelled()) {
+      out->travelled = true;
+      out->client_state = s_->client_state();
+    }
+    return out;
   }
 
   Result<CheckpointMade> checkpoint() override {
@@ -140,6 +151,9 @@ class SessionTarget : public ReplayTarget {
   uint64_t current_event() override { return s_->current_event(); }
   Result<uint64_t> thread_ticks(ThreadRef thread) override { return s_->ticks(thread.tid); }
   Status stop_at_tick(ThreadRef thread, uint64_t target) override { return s_->stop_at_tick(thread.tid, target); }
+  Status goto_event(uint64_t event) override { return s_->set_goal_event(event); }
+  Status goto_tick(ThreadRef thread, uint64_t ticks) override { return s_->set_goal_tick(thread.tid, ticks); }
+  Status mark_ticks(ThreadRef thread) override { return s_->mark_ticks(thread.tid); }
   std::string exe_path() override { return s_->exe_path(); }
   Result<std::string> saved_file(const std::string& path) override { return s_->saved_file(path); }
   Result<std::vector<uint8_t>> auxv() override { return s_->auxv(); }

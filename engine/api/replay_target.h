@@ -5,7 +5,9 @@
 // Value types only: front ends (gdbstub/target) never see engine objects.
 //
 // Threading: all calls must come from the thread that called open() (ptrace
-// requires it). Reverse execution (issue 6) is not supported yet.
+// requires it). Reverse execution: resume() with kReverseContinue or
+// kReverseStep goes back through checkpoints the session makes by itself
+// (docs/reverse.md); it needs ebb replay's own process (options.anchor).
 //
 // Writes to registers or memory start a diversion: from then on the
 // selected process runs live (its syscalls fail with ENOSYS, nothing
@@ -40,7 +42,8 @@ enum class StopReason {
   kExited,       // the selected process exited (`exit_code`) or the recording ended
   kKilled,       // the selected process was killed by `signal`
   kInterrupted,  // the debugger interrupted the run
-  kWatch,        // a watchpoint at `watch_addr` was hit (after the access)
+  kWatch,        // a watchpoint at `watch_addr` was hit (after the access; going backwards, before it)
+  kHistoryBegin, // going backwards, the replay reached the start of its history
 };
 
 struct StopInfo {
@@ -49,6 +52,11 @@ struct StopInfo {
   int signal = 0;
   int exit_code = 0;
   uint64_t watch_addr = 0;
+  // The answer came from another process of the session (a checkpoint that
+  // replayed to this moment): the caller's own state is as it was when that
+  // checkpoint was made, and `client_state` is what the ResumeAction carried.
+  bool travelled = false;
+  std::string client_state;
 };
 
 enum class WatchKind { kWrite = 1, kRead = 2, kAccess = 3 };
@@ -72,11 +80,14 @@ struct CheckpointMade {
   bool resumed = false;
 };
 
-enum class ResumeKind { kContinue, kStep };
+enum class ResumeKind { kContinue, kStep, kReverseContinue, kReverseStep };
 
 struct ResumeAction {
   ResumeKind kind = ResumeKind::kContinue;
-  ThreadRef thread;  // the thread to step (kStep)
+  ThreadRef thread;  // the thread to step (kStep, kReverseStep)
+  // The front end's own state (its breakpoint tables, say), handed back in
+  // StopInfo::client_state when the answer comes from another process.
+  std::string client_state;
 };
 
 struct ReplayTargetOptions {
@@ -134,6 +145,14 @@ class ReplayTarget {
   // forward; kUnsupported without the clock.
   virtual Result<uint64_t> thread_ticks(ThreadRef thread) = 0;
   virtual Status stop_at_tick(ThreadRef thread, uint64_t target) = 0;
+  // Time travel for the next resume(), whichever kind: it goes to the
+  // boundary after event `event` (goto_event), or to the first moment at
+  // which `thread` has `ticks` ticks (goto_tick; or to the very moment
+  // where mark_ticks() was called at that count), backwards or forwards,
+  // and stops there as a step.
+  virtual Status goto_event(uint64_t event) = 0;
+  virtual Status goto_tick(ThreadRef thread, uint64_t ticks) = 0;
+  virtual Status mark_ticks(ThreadRef thread) = 0;
   // The recorded program's path (as exec'd) and its auxiliary vector.
   virtual std::string exe_path() = 0;
   virtual Result<std::vector<uint8_t>> auxv() = 0;

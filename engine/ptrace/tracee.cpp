@@ -170,7 +170,9 @@ Result<user_fpregs_struct> Tracee::fpregs() const {
 }
 
 Result<std::vector<uint8_t>> Tracee::xstate() const {
-  std::vector<uint8_t> area(4096);  // room for every XSAVE component of today's CPUs
+  // Room for every XSAVE component (AMX tile data alone is 8 KiB); the
+  // kernel says how much it wrote, and wants exactly that much back.
+  std::vector<uint8_t> area(64 * 1024);
   struct iovec iov = {area.data(), area.size()};
   if (::ptrace(PTRACE_GETREGSET, pid_, NT_X86_XSTATE, &iov) < 0) return ptrace_error("PTRACE_GETREGSET", pid_);
   area.resize(iov.iov_len);
@@ -337,6 +339,17 @@ Status Tracee::interrupt() {
   return ok_status();
 }
 
+namespace {
+
+constexpr int64_t kErestartNoIntr = 513;  // the kernel's ERESTARTNOINTR
+
+// A process ebb injected syscalls into may have children ebb made (the
+// copies of a checkpoint); their deaths send it SIGCHLD, which belongs to no
+// recording: it is dropped where it interrupts an injected syscall.
+bool is_stray_sigchld(const Stop& stop) { return stop.kind == StopKind::kSignal && stop.sig == SIGCHLD; }
+
+}  // namespace
+
 Result<int64_t> remote_syscall(Tracee& t, RemoteAddr syscall_insn, int64_t nr, uint64_t a0,
                                uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5) {
   auto regs = t.regs();
@@ -356,6 +369,10 @@ Result<int64_t> remote_syscall(Tracee& t, RemoteAddr syscall_insn, int64_t nr, u
     EBB_TRY(t.resume_syscall(0));
     auto stop = t.wait();
     if (!stop) return stop.error();
+    if (is_stray_sigchld(*stop)) {
+      --phase;  // dropped: see is_stray_sigchld
+      continue;
+    }
     if (stop->kind != StopKind::kSyscall) {
       char msg[160];
       snprintf(msg, sizeof msg,
@@ -386,6 +403,11 @@ Result<pid_t> run_spawning_syscall(Tracee& t, const user_regs_struct& r, int eve
     if (!stop) return stop.error();
     if (stop->kind == StopKind::kSyscall) {
       ++syscall_stops;
+      auto now = t.regs();
+      if (syscall_stops == 2 && now && static_cast<int64_t>(now->rax) == -kErestartNoIntr)
+        syscall_stops = 0;  // a signal came in the middle: the kernel runs it again
+    } else if (is_stray_sigchld(*stop)) {
+      continue;  // dropped: see is_stray_sigchld
     } else if (stop->kind == StopKind::kEvent && stop->event == event) {
       auto msg = t.event_msg();
       if (!msg) return msg.error();

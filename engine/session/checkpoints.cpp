@@ -134,15 +134,17 @@ Status CheckpointStore::ensure_folder() {
   return ok_status();
 }
 
-// Ids only grow, as gdb's do, whichever process of the session asks.
-Result<int> CheckpointStore::next_id() {
-  std::string counter = folder_ + "/next-id";
+// Ids only grow, as gdb's do, whichever process of the session asks; ebb's
+// own checkpoints count from kFirstAutoId, so a user's are numbered 1, 2...
+Result<int> CheckpointStore::next_id(bool automatic) {
+  std::string counter = folder_ + (automatic ? "/next-auto-id" : "/next-id");
   ScopedFd fd(::open(counter.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!fd.valid()) return os_error("open " + counter);
   char buf[32] = {};
   ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
-  int id = n > 0 ? atoi(buf) : 1;
-  if (id < 1) id = 1;
+  int first = automatic ? kFirstAutoId : 1;
+  int id = n > 0 ? atoi(buf) : first;
+  if (id < first) id = first;
   std::string next = std::to_string(id + 1) + "\n";
   if (::pwrite(fd.get(), next.data(), next.size(), 0) != static_cast<ssize_t>(next.size()))
     return os_error("write " + counter);
@@ -151,7 +153,7 @@ Result<int> CheckpointStore::next_id() {
 
 Result<CheckpointCreated> CheckpointStore::create(Replayer& replayer, const std::string& where) {
   EBB_TRY(ensure_folder());
-  auto id = next_id();
+  auto id = next_id(where.rfind("auto ", 0) == 0);
   if (!id) return id.error();
   ScopedFd listen_fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!listen_fd.valid()) return os_error("socket");
@@ -213,8 +215,8 @@ Result<CheckpointCreated> CheckpointStore::sleep(Replayer& replayer, int id, int
   }
 }
 
-// Requests: "restart PID" (PID: the process that asks, which exits once the
-// answer is "ok"), "delete".
+// Requests: "restart PID [ORDER]" (PID: the process that asks, which exits
+// once the answer is "ok"; ORDER: handed to the resumed process), "delete".
 Result<std::optional<CheckpointCreated>> CheckpointStore::serve(Replayer& replayer, int id, int conn) {
   auto line = read_line(conn);
   if (!line) return line.error();
@@ -224,21 +226,25 @@ Result<std::optional<CheckpointCreated>> CheckpointStore::serve(Replayer& replay
   }
   if (line->rfind("restart ", 0) != 0) return make_error(ErrorKind::kBadInput, "unknown request: " + *line);
   pid_t previous = static_cast<pid_t>(atoi(line->c_str() + 8));
+  size_t space = line->find(' ', 8);
+  std::string order = space == std::string::npos ? "" : line->substr(space + 1);
   auto pid = fork_replay(replayer);
   if (!pid) return pid.error();
   if (*pid == 0) {
     wait_for_end(previous);  // until then the debugger's connection is the other's
-    return std::optional<CheckpointCreated>(CheckpointCreated{id, true});
+    return std::optional<CheckpointCreated>(CheckpointCreated{id, true, order});
   }
   EBB_TRY(write_all(conn, "ok\n"));
   return std::optional<CheckpointCreated>(CheckpointCreated{*pid, false});  // a child to reap
 }
 
-Status CheckpointStore::restart(int id) {
+Status CheckpointStore::restart(int id, const std::string& order) {
   EBB_TRY(ensure_folder());
   auto conn = connect_to(path(id, ".sock"));
   if (!conn) return make_error(ErrorKind::kBadInput, "no checkpoint " + std::to_string(id));
-  EBB_TRY(write_all(conn->get(), "restart " + std::to_string(getpid()) + "\n"));
+  std::string request = "restart " + std::to_string(getpid());
+  if (!order.empty()) request += " " + order;
+  EBB_TRY(write_all(conn->get(), request + "\n"));
   auto reply = read_line(conn->get());
   if (!reply) return reply.error();
   if (*reply != "ok") {
@@ -260,7 +266,12 @@ Status CheckpointStore::remove(int id) {
   return ok_status();
 }
 
-Result<std::vector<CheckpointInfo>> CheckpointStore::list() const {
+Result<std::vector<CheckpointInfo>> CheckpointStore::list_auto() {
+  EBB_TRY(ensure_folder());
+  return list(true);
+}
+
+Result<std::vector<CheckpointInfo>> CheckpointStore::list(bool automatic) const {
   std::vector<CheckpointInfo> out;
   if (folder_.empty()) return out;
   std::map<int, std::string> found;
@@ -277,7 +288,7 @@ Result<std::vector<CheckpointInfo>> CheckpointStore::list() const {
       }
       std::string where = buf;
       if (!where.empty() && where.back() == '\n') where.pop_back();
-      found[id] = where;
+      if ((where.rfind("auto ", 0) == 0) == automatic) found[id] = where;
     }
     closedir(d);
   }

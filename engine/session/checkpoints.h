@@ -39,7 +39,13 @@ struct CheckpointCreated {
   // False in the process that asked for the checkpoint; true in a process
   // that a later restart resumed from it (it then owns the session).
   bool resumed = false;
+  // In a resumed process: what the restart asked it to do (a TravelOrder's
+  // line, time_travel.h), or "" for a plain restart.
+  std::string order;
 };
+
+// The ids of the checkpoints ebb makes for reverse execution start here.
+constexpr int kFirstAutoId = 1000000;
 
 class CheckpointStore {
  public:
@@ -53,14 +59,26 @@ class CheckpointStore {
   Result<CheckpointCreated> create(Replayer& replayer, const std::string& where);
   // Asks checkpoint `id` to resume. On success this process exits at once,
   // without a word to the debugger: the resumed process answers it.
-  Status restart(int id);
+  // `order` (one line, no newline) is handed to the resumed process.
+  Status restart(int id, const std::string& order = "");
   Status remove(int id);
-  Result<std::vector<CheckpointInfo>> list() const;
+  // The checkpoints a user made (not those ebb makes for reverse
+  // execution, whose `where` starts with "auto "), and ebb's own.
+  Result<std::vector<CheckpointInfo>> list() const { return list(false); }
+  Result<std::vector<CheckpointInfo>> list_auto();
+  // A file of the session's own, shared by all its processes.
+  Result<std::string> shared_path(const std::string& name) {
+    EBB_TRY(ensure_folder());
+    return folder_ + "/" + name;
+  }
+  // Whether checkpoints can be made here (ebb replay's front process is known).
+  bool available() const { return anchor_ != 0; }
 
  private:
   Status ensure_folder();
+  Result<std::vector<CheckpointInfo>> list(bool automatic) const;
   std::string path(int id, const char* suffix) const;
-  Result<int> next_id();
+  Result<int> next_id(bool automatic);
   // The life of a checkpoint process: answers restart and delete requests
   // until the anchor ends. Returns only in a process resumed from it.
   Result<CheckpointCreated> sleep(Replayer& replayer, int id, int listen_fd);

@@ -116,7 +116,20 @@ Result<DebugStop> DebugSession::resume(pid_t step_tid, std::function<bool()> int
     EBB_TRY(end_diversion());
     EBB_TRY(apply_watchpoints());
   }
-  auto out = switch_to_engine();
+  travelled_ = false;
+  auto origin = ensure_origin();
+  if (!origin) return origin.error();
+  Result<DebugStop> out = DebugStop{DebugStopKind::kTravel};
+  if (!*origin) {
+    if (goal_) {
+      Goal goal = *goal_;
+      goal_.reset();
+      out = reach_goal(goal);
+    } else {
+      out = run_internal(step_tid);
+    }
+  }
+  out = settle(std::move(out));
   interrupted_ = nullptr;
   return out;
 }
@@ -132,6 +145,10 @@ pid_t DebugSession::stopped(const DebugStop& stop) {
   for (auto it = tick_stops_.begin(); it != tick_stops_.end();) {  // reached: forgotten
     auto now = ticks(it->first);
     it = !now || *now >= it->second ? tick_stops_.erase(it) : std::next(it);
+  }
+  if (stop.kind == DebugStopKind::kInitial && stop_at_event_ && replayer_event() >= stop_at_event_) {
+    stop_at_event_ = 0;
+    boundary_reached_ = true;
   }
   first_stop_sent_ = true;
   last_stop_ = stop;
@@ -258,6 +275,7 @@ Status DebugSession::stop_at_tick(pid_t tid, uint64_t target) {
 
 Status DebugSession::restart_checkpoint(int id) {
   if (!started_) return make_error(ErrorKind::kBadInput, "the replay has not started");
+  if (id >= kFirstAutoId) return make_error(ErrorKind::kBadInput, "no checkpoint " + std::to_string(id));
   return checkpoints_->restart(id);
 }
 

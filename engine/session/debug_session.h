@@ -8,8 +8,10 @@
 #include <sys/user.h>
 #include <ucontext.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "engine/session/checkpoints.h"
 #include "engine/session/diversion.h"
 #include "engine/session/replay_task.h"
+#include "engine/session/time_travel.h"
 
 namespace ebb::session {
 
@@ -48,6 +51,25 @@ class DebugSession : public DebugHook {
   Result<DebugStop> start();
   // `step_tid`: the recorded thread to single-step (0: continue).
   Result<DebugStop> resume(pid_t step_tid, std::function<bool()> interrupted);
+  // Reverse execution (debug_travel.cpp, docs/reverse.md): back to the last
+  // breakpoint or watchpoint hit before now (`step_tid` 0; a watchpoint stops
+  // before the instruction or syscall that accessed it), or one instruction
+  // back in thread `step_tid`. kHistoryBegin where the replay's history
+  // starts. The answer may come from another process of the session (a
+  // checkpoint that replayed forward): travelled() then says so, and
+  // client_state() is what set_client_state() was given before.
+  Result<DebugStop> reverse(pid_t step_tid, std::function<bool()> interrupted);
+  void set_client_state(std::string state) { client_state_ = std::move(state); }
+  const std::string& client_state() const { return client_state_; }
+  bool travelled() const { return travelled_; }
+  // goto-event / goto-tick: the next resume or reverse, whichever way it
+  // was asked to go, goes to the boundary after event `event` (thread
+  // `tid`'s first instruction at tick `ticks`; or the very moment where
+  // mark_ticks() was asked for that count) and stops there as a step.
+  Status set_goal_event(uint64_t event);
+  Status set_goal_tick(pid_t tid, uint64_t ticks);
+  // Remembers this moment of thread tid under its tick count (when-ticks).
+  Status mark_ticks(pid_t tid);
 
   pid_t debugged_pid() const { return pid_; }
   std::vector<pid_t> threads();
@@ -67,7 +89,10 @@ class DebugSession : public DebugHook {
   // process, and (resumed = true) in the one a later restart resumes.
   Result<CheckpointCreated> checkpoint();
   Status restart_checkpoint(int id);  // does not return on success
-  Status delete_checkpoint(int id) { return checkpoints_->remove(id); }
+  Status delete_checkpoint(int id) {
+    if (id >= kFirstAutoId) return make_error(ErrorKind::kBadInput, "no checkpoint " + std::to_string(id));
+    return checkpoints_->remove(id);
+  }
   Result<std::vector<CheckpointInfo>> checkpoints() const { return checkpoints_->list(); }
   // The soft tick clock (a trace recorded with --ticks=soft): thread tid's
   // count now, and a stop when it reaches `target` (later than now; kept
@@ -105,7 +130,10 @@ class DebugSession : public DebugHook {
   Status relay(ReplayTask& task, uint64_t addr) override;
   bool interrupted() override { return interrupted_ && interrupted_(); }
   bool starts_at_fork() override { return at_fork_; }
-  bool first_stop_due(uint64_t event) override { return !first_stop_sent_ && start_event_ && event >= start_event_; }
+  bool first_stop_due(uint64_t event) override {
+    return (!first_stop_sent_ && start_event_ && event >= start_event_) || (stop_at_event_ && event >= stop_at_event_);
+  }
+  bool checkpoint_due(uint64_t event) override;
   uint64_t watched(uint64_t addr, uint64_t len) override;
   uint64_t hardware_hit(ReplayTask& task) override;
   Status task_created(ReplayTask& task) override;
@@ -124,6 +152,56 @@ class DebugSession : public DebugHook {
   Status apply_watchpoints();
   Status apply_watchpoints(ReplayTask& task);
   Status begin_diversion();
+  // Reverse execution (debug_travel.cpp).
+  struct AutoCheckpoint {
+    int id = 0;
+    bool origin = false;   // made at the first stop: the start of the history
+    uint64_t event = 0;    // otherwise at the boundary after this event
+    std::map<pid_t, uint64_t> ticks;  // the debugged process's threads' counts there
+  };
+  struct Hit {
+    Moment at;
+    DebugStop stop;
+  };
+  struct Goal {
+    bool tick = false;
+    pid_t tid = 0;
+    uint64_t value = 0;
+  };
+  Result<DebugStop> run_internal(pid_t step_tid);
+  Result<DebugStop> settle(Result<DebugStop> out);
+  Result<bool> auto_checkpoint(bool origin);
+  Result<bool> ensure_origin();
+  Result<std::vector<AutoCheckpoint>> auto_checkpoints();
+  Result<Moment> moment_now(pid_t tid);
+  bool at(const Moment& m);
+  Result<DebugStop> run_to(const Moment& m, const std::vector<uint64_t>* user_breakpoints, std::optional<Hit>* last_hit);
+  Status set_debugger_state(const std::vector<uint64_t>& breakpoints, const std::vector<TravelWatch>& watches);
+  TravelOrder order_here(TravelKind kind);
+  Status send_before(TravelOrder order, const pid_t* tick_tid = nullptr);
+  Status send_here(TravelOrder order);
+  Status history_begins_here(const TravelOrder& from);
+  Result<DebugStop> follow(const TravelOrder& order);
+  Result<DebugStop> follow_scan(const TravelOrder& order);
+  Result<DebugStop> follow_step_back(const TravelOrder& order);
+  Result<DebugStop> follow_goto(const TravelOrder& order);
+  Result<DebugStop> follow_goto_tick(const TravelOrder& order);
+  Result<DebugStop> reach_goal(const Goal& goal);
+  Result<std::optional<Moment>> find_mark(pid_t tid, uint64_t ticks);
+  pid_t current_tid() const { return last_stop_.tid ? last_stop_.tid : pid_; }
+  std::optional<TravelOrder> pending_order_;  // what a checkpoint was resumed to do
+  std::optional<Goal> goal_;
+  std::string client_state_;
+  bool travelled_ = false;
+  uint64_t stop_at_event_ = 0;  // a boundary stop (kInitial) after this event
+  bool boundary_reached_ = false;
+  bool origin_made_ = false;
+  std::optional<AutoCheckpoint> resumed_from_;  // the checkpoint this process was resumed from
+  std::chrono::steady_clock::time_point last_auto_{};
+  uint64_t last_auto_event_ = 0;
+  int autos_made_ = 0;
+  std::vector<uint64_t> pending_breakpoints_;  // not insertable yet at this earlier point
+  std::string no_reverse_why_;                 // a checkpoint could not be made
   std::unique_ptr<Diversion> diversion_;
   std::unique_ptr<CheckpointStore> checkpoints_;
   std::map<pid_t, uint64_t> tick_stops_;  // recorded tid -> the tick to stop it at

@@ -402,11 +402,14 @@ Result<ProgramOutcome> Replayer::run() {
     if (!more) return more.error();
     if (!*more) break;
     EBB_TRY(dispatch(r_.event()));
-    if (debug_ && debug_->first_stop_due(r_.event_number())) {
-      for (auto& [tid, t] : tasks_) {
-        if (!debugged(*t)) continue;
-        debug_stop(*t, DebugStopKind::kInitial);
-        break;
+    if (debug_) {
+      bool first = debug_->first_stop_due(r_.event_number());
+      if (first || debug_->checkpoint_due(r_.event_number())) {
+        for (auto& [tid, t] : tasks_) {
+          if (!debugged(*t)) continue;
+          debug_stop(*t, first ? DebugStopKind::kInitial : DebugStopKind::kCheckpoint);
+          break;
+        }
       }
     }
     if (debug_ && debug_->interrupted()) {

@@ -51,7 +51,22 @@ struct ReplayTask {
 
 // A debugger's view of the replay (see debug_session.h). The replay calls
 // it where it must stop; everything else runs as on autopilot.
-enum class DebugStopKind { kInitial, kBreakpoint, kStep, kSignal, kExited, kKilled, kInterrupted, kWatch };
+// kCheckpoint: a pause at an event boundary for the session to make a
+// checkpoint (checkpoint_due); kHistoryBegin and kTravel are the session's
+// own (reverse execution reached the start; an order came from elsewhere).
+enum class DebugStopKind {
+  kInitial,
+  kBreakpoint,
+  kStep,
+  kSignal,
+  kExited,
+  kKilled,
+  kInterrupted,
+  kWatch,
+  kCheckpoint,
+  kHistoryBegin,
+  kTravel,
+};
 
 struct DebugStop {
   DebugStopKind kind;
@@ -80,6 +95,9 @@ class DebugHook {
   // With a start event (ebb replay -g N): true once the replay reached it
   // and nothing stopped yet.
   virtual bool first_stop_due(uint64_t event) = 0;
+  // Whether to pause (kCheckpoint) at the boundary after `event`, for a
+  // checkpoint.
+  virtual bool checkpoint_due(uint64_t event) = 0;
   // The start of a watchpoint that a write to [addr, addr+len) by the
   // kernel (a replayed syscall) hits, or 0.
   virtual uint64_t watched(uint64_t addr, uint64_t len) = 0;

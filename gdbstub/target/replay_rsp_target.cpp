@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -458,8 +459,12 @@ RspResult<RspStopEvent> ReplayRspTarget::resume(const RspResumeRequest& request,
   for (const RspThreadResume& r : request.threads) {
     switch (r.kind) {
       case RspResumeKind::kReverseContinue:
+        if (!stepping) action.kind = api::ResumeKind::kReverseContinue;
+        break;
       case RspResumeKind::kReverseStep:
-        return RspError{ENOTSUP, "reverse execution is not supported yet"};
+        if (!stepping) action = api::ResumeAction{api::ResumeKind::kReverseStep, thread_ref(r.thread)};
+        stepping = true;
+        break;
       case RspResumeKind::kStep:
         if (!stepping) action = api::ResumeAction{api::ResumeKind::kStep, thread_ref(r.thread)};
         stepping = true;
@@ -468,9 +473,43 @@ RspResult<RspStopEvent> ReplayRspTarget::resume(const RspResumeRequest& request,
         break;
     }
   }
+  action.client_state = save_tables();
   Result<api::StopInfo> stop = replay_.resume(action, [&control] { return control.interrupt_requested(); });
   if (!stop.ok()) return rsp_error(stop.error());
+  if (stop->travelled) {
+    restore_tables(stop->client_state);
+    gone_ = false;
+  }
   return stop_event(*stop);
+}
+
+// "B addr software hardware" and "W kind addr length" lines.
+std::string ReplayRspTarget::save_tables() const {
+  std::string out;
+  for (const auto& [addr, kinds] : breakpoints_)
+    out += "B " + std::to_string(addr) + " " + (kinds.software ? "1" : "0") + " " + (kinds.hardware ? "1" : "0") + "\n";
+  for (const Watchpoint& w : watchpoints_)
+    out += "W " + std::to_string(static_cast<int>(w.kind)) + " " + std::to_string(w.address) + " " +
+           std::to_string(w.length) + "\n";
+  return out;
+}
+
+void ReplayRspTarget::restore_tables(const std::string& text) {
+  breakpoints_.clear();
+  watchpoints_.clear();
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(at, end - at);
+    at = end + 1;
+    unsigned long long a = 0, b = 0, c = 0;
+    if (std::sscanf(line.c_str(), "B %llu %llu %llu", &a, &b, &c) == 3) {
+      breakpoints_[a] = BreakpointKinds{b != 0, c != 0};
+    } else if (std::sscanf(line.c_str(), "W %llu %llu %llu", &a, &b, &c) == 3) {
+      watchpoints_.push_back(Watchpoint{static_cast<api::WatchKind>(a), b, c});
+    }
+  }
 }
 
 RspStopEvent ReplayRspTarget::stop_event(const api::StopInfo& stop) {
@@ -512,6 +551,10 @@ RspStopEvent ReplayRspTarget::stop_event(const api::StopInfo& stop) {
     case api::StopReason::kInterrupted:
       e.reason = RspStopReason::kInterrupted;
       e.signal = SIGINT;
+      break;
+    case api::StopReason::kHistoryBegin:
+      e.reason = RspStopReason::kHistoryBegin;
+      e.signal = SIGTRAP;
       break;
     case api::StopReason::kWatch:
       e.reason = watch_reason(stop.watch_addr);
@@ -576,16 +619,27 @@ constexpr const char* kMonitorHelp =
     "  when                  the trace event the replay is at (ebb dump numbers)\n"
     "  when-ticks            the current thread's tick count (traces recorded with --ticks=soft)\n"
     "  stop-at-tick N        stop the current thread when its count reaches N (then continue)\n"
+    "  when-tid              the current thread's recorded id\n"
+    "  goto-event N          the next resume (either way) goes to the boundary after event N\n"
+    "  goto-tick N           the next resume (either way) goes to the current thread's tick N\n"
+    "                        (exactly where `when-ticks` printed N, if it did)\n"
     "After `restart`, run `maintenance flush register-cache` (ebb's gdb command\n"
     "ebb-restart does both): gdb does not know that the program changed.\n";
 
-// "restart 3" -> 3; -1 when the argument is not a number.
-int checkpoint_argument(const std::string& command, size_t skip) {
+// "goto-event 3" -> 3; nullopt when the argument is not a number.
+std::optional<uint64_t> number_argument(const std::string& command, size_t skip, size_t max_digits = 19) {
   std::string arg = command.substr(std::min(skip, command.size()));
   while (!arg.empty() && arg.front() == ' ') arg.erase(arg.begin());
   while (!arg.empty() && arg.back() == ' ') arg.pop_back();
-  if (arg.empty() || arg.find_first_not_of("0123456789") != std::string::npos || arg.size() > 9) return -1;
-  return std::stoi(arg);
+  if (arg.empty() || arg.find_first_not_of("0123456789") != std::string::npos || arg.size() > max_digits)
+    return std::nullopt;
+  return std::stoull(arg);
+}
+
+// "restart 3" -> 3; -1 when the argument is not a number.
+int checkpoint_argument(const std::string& command, size_t skip) {
+  std::optional<uint64_t> n = number_argument(command, skip, 9);
+  return n ? static_cast<int>(*n) : -1;
 }
 
 }  // namespace
@@ -596,17 +650,26 @@ RspResult<std::string> ReplayRspTarget::monitor(const std::string& command) {
   if (command == "when-ticks") {
     Result<uint64_t> ticks = replay_.thread_ticks(replay_.current_thread());
     if (!ticks.ok()) return rsp_error(ticks.error());
+    Status marked = replay_.mark_ticks(replay_.current_thread());  // for goto-tick to come back exactly
+    if (!marked.ok()) log_debug("rsp target: marking the moment: %s", marked.error().message.c_str());
     return "Current ticks: " + std::to_string(*ticks) + "\n";
   }
+  if (command == "when-tid") return "Current thread: " + std::to_string(replay_.current_thread().tid) + "\n";
   if (command.rfind("stop-at-tick", 0) == 0) {
-    std::string arg = command.substr(12);
-    while (!arg.empty() && arg.front() == ' ') arg.erase(arg.begin());
-    if (arg.empty() || arg.size() > 19 || arg.find_first_not_of("0123456789") != std::string::npos)
-      return RspError{EINVAL, "usage: monitor stop-at-tick N"};
-    uint64_t target = std::stoull(arg);
-    Status st = replay_.stop_at_tick(replay_.current_thread(), target);
+    std::optional<uint64_t> target = number_argument(command, 12);
+    if (!target) return RspError{EINVAL, "usage: monitor stop-at-tick N"};
+    Status st = replay_.stop_at_tick(replay_.current_thread(), *target);
     if (!st.ok()) return rsp_error(st.error(), EINVAL);
-    return "The current thread stops at tick " + arg + ".\n";
+    return "The current thread stops at tick " + std::to_string(*target) + ".\n";
+  }
+  if (command.rfind("goto-event", 0) == 0 || command.rfind("goto-tick", 0) == 0) {
+    bool event = command.rfind("goto-event", 0) == 0;
+    std::optional<uint64_t> target = number_argument(command, event ? 10 : 9);
+    if (!target) return RspError{EINVAL, std::string("usage: monitor ") + (event ? "goto-event" : "goto-tick") + " N"};
+    if (gone_) return RspError{ESRCH, "the program has exited"};
+    Status st = event ? replay_.goto_event(*target) : replay_.goto_tick(replay_.current_thread(), *target);
+    if (!st.ok()) return rsp_error(st.error(), EINVAL);
+    return std::string("The next resume goes to ") + (event ? "event " : "tick ") + std::to_string(*target) + ".\n";
   }
   if (command == "checkpoint") {
     if (gone_) return RspError{ESRCH, "the program has exited"};

@@ -77,7 +77,7 @@ class ReplayRspTarget final : public RspTarget {
   RspResult<Done> remove_breakpoint(const RspBreakpoint& breakpoint) override;
   RspResult<RspStopEvent> resume(const RspResumeRequest& request,
                                  RspResumeControl& control) override;
-  bool supports_reverse() const override { return false; }
+  bool supports_reverse() const override { return true; }
   RspResult<std::string> read_xfer(RspXferObject object, const std::string& annex) override;
   RspFileSystem* file_system() override { return &files_; }
   RspResult<std::string> monitor(const std::string& command) override;
@@ -105,6 +105,10 @@ class ReplayRspTarget final : public RspTarget {
   Status insert_watch_pieces(api::WatchKind kind, uint64_t address, uint64_t length);
   Status remove_watch_pieces(api::WatchKind kind, uint64_t address, uint64_t length);
   void drop_breakpoints();
+  // The breakpoint tables as text, and back: a reverse resume may be
+  // answered by another process (a checkpoint) whose tables are older.
+  std::string save_tables() const;
+  void restore_tables(const std::string& text);
 
   api::ReplayTarget& replay_;
   ReplayFileSystem files_;

@@ -58,8 +58,22 @@ class FakeReplay : public api::ReplayTarget {
   }
   uint64_t current_event() override { return 42; }
   Result<uint64_t> thread_ticks(api::ThreadRef) override { return uint64_t{1000}; }
+  std::string goal;
+  int marks = 0;
   Status stop_at_tick(api::ThreadRef, uint64_t target) override {
     tick_stop = target;
+    return ok_status();
+  }
+  Status goto_event(uint64_t event) override {
+    goal = "event " + std::to_string(event);
+    return ok_status();
+  }
+  Status goto_tick(api::ThreadRef t, uint64_t ticks) override {
+    goal = "tick " + std::to_string(t.tid) + " " + std::to_string(ticks);
+    return ok_status();
+  }
+  Status mark_ticks(api::ThreadRef) override {
+    ++marks;
     return ok_status();
   }
   Status end_diversion() override {

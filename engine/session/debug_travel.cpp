@@ -1,0 +1,570 @@
+// Reverse execution for a DebugSession: every way back is "restart an
+// earlier checkpoint with an order, and replay forward" (time_travel.h,
+// docs/reverse.md). Checkpoints for it are made automatically: one at the
+// first stop (the origin, where the history starts) and then at event
+// boundaries, every EBB_CHECKPOINT_INTERVAL_MS (250 by default) of replay.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "engine/arch/regs.h"
+#include "engine/base/log.h"
+#include "engine/session/debug_session.h"
+
+namespace ebb::session {
+
+namespace {
+
+constexpr int kDefaultIntervalMs = 250;
+constexpr int kSlowdownEvery = 32;  // checkpoints come more rarely as they pile up
+
+int interval_ms(int made) {
+  static const int base = [] {
+    const char* text = getenv("EBB_CHECKPOINT_INTERVAL_MS");
+    int v = text ? atoi(text) : 0;
+    return v > 0 ? v : kDefaultIntervalMs;
+  }();
+  return base * (1 + made / kSlowdownEvery);
+}
+
+bool ends_run(const DebugStop& s) { return s.kind == DebugStopKind::kTravel || s.kind == DebugStopKind::kInterrupted; }
+bool ended(const DebugStop& s) { return s.kind == DebugStopKind::kExited || s.kind == DebugStopKind::kKilled; }
+
+size_t rip_index() {
+  static const size_t i = static_cast<size_t>(arch::reg_index("rip"));
+  return i;
+}
+
+Error unreachable() { return make_error(ErrorKind::kDivergence, "reverse execution lost its way (a checkpoint did not answer)"); }
+
+}  // namespace
+
+bool DebugSession::checkpoint_due(uint64_t event) {
+  if (!pending_breakpoints_.empty()) return true;  // run_internal retries them at boundaries
+  if (!checkpoints_->available() || !origin_made_ || diversion_ || !no_reverse_why_.empty()) return false;
+  if (event == last_auto_event_) return false;
+  return std::chrono::steady_clock::now() - last_auto_ >= std::chrono::milliseconds(interval_ms(autos_made_));
+}
+
+// Forward until a stop for the debugger, pausing at boundaries for
+// checkpoints. kTravel: this process was just resumed from a checkpoint
+// made here, with an order (pending_order_).
+Result<DebugStop> DebugSession::run_internal(pid_t step_tid) {
+  next_step_ = step_tid;
+  while (true) {
+    auto out = switch_to_engine();
+    if (!out || out->kind != DebugStopKind::kCheckpoint) return out;
+    for (auto it = pending_breakpoints_.begin(); it != pending_breakpoints_.end();)
+      it = insert_breakpoint(*it).ok() ? pending_breakpoints_.erase(it) : std::next(it);
+    if (!checkpoints_->available() || !origin_made_ || diversion_ || !no_reverse_why_.empty()) continue;
+    if (replayer_event() == last_auto_event_ ||
+        std::chrono::steady_clock::now() - last_auto_ < std::chrono::milliseconds(interval_ms(autos_made_)))
+      continue;
+    auto resumed = auto_checkpoint(false);
+    if (!resumed) return resumed.error();
+    if (*resumed) return DebugStop{DebugStopKind::kTravel};
+  }
+}
+
+Result<bool> DebugSession::auto_checkpoint(bool origin) {
+  uint64_t event = replayer_event();
+  last_auto_ = std::chrono::steady_clock::now();
+  last_auto_event_ = event;
+  AutoCheckpoint me;
+  me.origin = origin;
+  me.event = event;
+  if (!origin) {
+    auto list = auto_checkpoints();
+    if (!list) return list.error();
+    for (const AutoCheckpoint& c : *list)
+      if (!c.origin && c.event == event) return false;  // one per boundary
+  }
+  std::string where = std::string("auto ") + (origin ? "origin " : "") + std::to_string(event);
+  for (pid_t tid : threads()) {
+    auto n = ticks(tid);
+    me.ticks[tid] = n ? *n : 0;
+    where += " " + std::to_string(tid) + ":" + std::to_string(me.ticks[tid]);
+  }
+  auto made = checkpoints_->create(*replayer_, where);
+  if (!made) {
+    // Not fatal for going forward; going back says why.
+    no_reverse_why_ = made.error().message;
+    log_warn("no checkpoint for reverse execution: %s", no_reverse_why_.c_str());
+    return false;
+  }
+  ++autos_made_;
+  if (!made->resumed) return false;
+  me.id = made->id;
+  resumed_from_ = me;
+  auto order = TravelOrder::decode(made->order);
+  if (!order) return order.error();
+  pending_order_ = *order;
+  return true;
+}
+
+// The origin: the first checkpoint, at the first stop the debugger leaves.
+Result<bool> DebugSession::ensure_origin() {
+  if (origin_made_ || !checkpoints_->available() || diversion_ || finished_) return false;
+  origin_made_ = true;
+  auto list = auto_checkpoints();
+  if (!list) return list.error();
+  for (const AutoCheckpoint& c : *list)
+    if (c.origin) return false;
+  return auto_checkpoint(true);
+}
+
+// "auto [origin ]EVENT TID:TICKS ..."
+Result<std::vector<DebugSession::AutoCheckpoint>> DebugSession::auto_checkpoints() {
+  auto list = checkpoints_->list_auto();
+  if (!list) return list.error();
+  std::vector<AutoCheckpoint> out;
+  for (const CheckpointInfo& info : *list) {
+    std::istringstream in(info.where.substr(5));
+    AutoCheckpoint c;
+    c.id = info.id;
+    std::string word;
+    in >> word;
+    if (word == "origin") {
+      c.origin = true;
+      in >> word;
+    }
+    c.event = std::strtoull(word.c_str(), nullptr, 10);
+    while (in >> word) {
+      size_t colon = word.find(':');
+      if (colon == std::string::npos) continue;
+      c.ticks[std::atoi(word.c_str())] = std::strtoull(word.c_str() + colon + 1, nullptr, 10);
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+Result<Moment> DebugSession::moment_now(pid_t tid) {
+  ReplayTask* t = replayer_->find_task(tid);
+  if (!t) return make_error(ErrorKind::kBadInput, "no thread " + std::to_string(tid) + " at this point");
+  auto regs = t->t.regs();
+  if (!regs) return regs.error();
+  Moment m;
+  m.event = replayer_event();
+  m.tid = tid;
+  m.regs = arch::to_array(*regs);
+  if (SoftClock* clock = replayer_->clock(t->tgid)) {
+    auto n = clock->ticks(t->t);
+    if (n) m.ticks = *n;
+  }
+  return m;
+}
+
+// A state seen at a syscall's end belongs to that event, and is seen again
+// (the same registers) when the thread next runs, an event or more later;
+// and a boundary stop sees it one event early.
+bool DebugSession::at(const Moment& m) {
+  if (m.boundary || replayer_event() + 1 < m.event) return false;
+  auto now = moment_now(m.tid);
+  return now && now->ticks == m.ticks && same_registers(now->regs, m.regs);
+}
+
+// Forward to `m`. With `last_hit`: the last stop at one of
+// `user_breakpoints` or at a watchpoint on the way (a watchpoint that
+// fires right at `m` counts: its access came before).
+Result<DebugStop> DebugSession::run_to(const Moment& m, const std::vector<uint64_t>* user_breakpoints,
+                                       std::optional<Hit>* last_hit) {
+  auto note = [&](const DebugStop& s) -> Status {
+    if (!last_hit) return ok_status();
+    bool hit = s.kind == DebugStopKind::kWatch;
+    if (s.kind == DebugStopKind::kBreakpoint && user_breakpoints) {
+      auto r = regs(s.tid);
+      hit = r && std::find(user_breakpoints->begin(), user_breakpoints->end(), r->rip) != user_breakpoints->end();
+    }
+    if (!hit) return ok_status();
+    auto here = moment_now(s.tid ? s.tid : current_tid());
+    if (!here) return here.error();
+    *last_hit = Hit{*here, s};
+    return ok_status();
+  };
+  if (m.boundary) {
+    if (replayer_event() >= m.event)
+      return make_error(ErrorKind::kBadInput, "the replay is past event " + std::to_string(m.event) + " already");
+    stop_at_event_ = m.event;
+    boundary_reached_ = false;
+    while (true) {
+      auto s = run_internal(0);
+      if (!s || ends_run(*s)) {
+        stop_at_event_ = 0;
+        return s;
+      }
+      if (boundary_reached_) {
+        boundary_reached_ = false;
+        return s;
+      }
+      if (ended(*s)) return make_error(ErrorKind::kDivergence, "the replay ended before event " + std::to_string(m.event));
+      EBB_TRY(note(*s));
+    }
+  }
+  if (at(m)) return DebugStop{DebugStopKind::kStep, m.tid};
+  uint64_t rip = m.regs[rip_index()];
+  bool internal = !breakpoints_.count(rip);
+  if (internal) EBB_TRY(insert_breakpoint(rip));
+  Result<DebugStop> out = DebugStop{DebugStopKind::kStep, m.tid};
+  while (true) {
+    out = run_internal(0);
+    if (!out || ends_run(*out)) break;
+    if (ended(*out)) {
+      out = make_error(ErrorKind::kDivergence, "the replay ended before it came back to event " +
+                                                   std::to_string(m.event) + " of thread " + std::to_string(m.tid));
+      break;
+    }
+    if (at(m)) {
+      if (out->kind == DebugStopKind::kWatch) {
+        Status st = note(*out);
+        if (!st.ok()) out = st.error();
+      }
+      break;
+    }
+    if (m.ticks) {
+      auto n = ticks(m.tid);
+      if (n && *n > m.ticks) {
+        out = make_error(ErrorKind::kDivergence, "thread " + std::to_string(m.tid) + " passed tick " +
+                                                     std::to_string(m.ticks) + " without coming back to the moment");
+        break;
+      }
+    }
+    Status st = note(*out);
+    if (!st.ok()) {
+      out = st.error();
+      break;
+    }
+  }
+  if (internal) (void)remove_breakpoint(rip);
+  return out;
+}
+
+// Breakpoints that cannot be set yet (a library not loaded at this earlier
+// point) are retried at every event boundary until they can.
+Status DebugSession::set_debugger_state(const std::vector<uint64_t>& breakpoints,
+                                        const std::vector<TravelWatch>& watches) {
+  std::vector<uint64_t> old;
+  for (auto& [addr, orig] : breakpoints_) old.push_back(addr);
+  for (uint64_t addr : old) EBB_TRY(remove_breakpoint(addr));
+  pending_breakpoints_.clear();
+  for (uint64_t addr : breakpoints)
+    if (!insert_breakpoint(addr).ok()) pending_breakpoints_.push_back(addr);
+  watches_.clear();
+  for (const TravelWatch& w : watches) watches_.push_back({w.kind, w.addr, w.len});
+  return apply_watchpoints();
+}
+
+TravelOrder DebugSession::order_here(TravelKind kind) {
+  TravelOrder o;
+  o.kind = kind;
+  for (auto& [addr, orig] : breakpoints_) o.breakpoints.push_back(addr);
+  for (uint64_t addr : pending_breakpoints_) o.breakpoints.push_back(addr);
+  for (const Watch& w : watches_) o.watches.push_back({w.kind, w.addr, w.len});
+  o.client_state = client_state_;
+  return o;
+}
+
+// Hands `order` to the latest checkpoint before its target (before thread
+// *tick_tid reaches the target's ticks, with tick_tid). Does not return on
+// success: that checkpoint's process answers the debugger.
+Status DebugSession::send_before(TravelOrder order, const pid_t* tick_tid) {
+  auto list = auto_checkpoints();
+  if (!list) return list.error();
+  const AutoCheckpoint* best = nullptr;
+  const AutoCheckpoint* origin = nullptr;
+  for (const AutoCheckpoint& c : *list) {
+    if (c.origin) {
+      origin = &c;
+      continue;
+    }
+    bool before = c.event < order.target.event;
+    if (tick_tid) {
+      auto it = c.ticks.find(*tick_tid);
+      before = (it == c.ticks.end() ? 0 : it->second) < order.target.ticks;
+    }
+    if (before && (!best || c.event > best->event)) best = &c;
+  }
+  if (!best) best = origin;
+  if (!best) return make_error(ErrorKind::kUnsupported, "there is no checkpoint to go back to");
+  order.checkpoint = best->id;
+  log_debug("travel: order %d to checkpoint %d (event %llu)", static_cast<int>(order.kind), best->id,
+            static_cast<unsigned long long>(best->event));
+  EBB_TRY(checkpoints_->restart(best->id, order.encode()));
+  return unreachable();
+}
+
+// The same checkpoint this process came from, again, with a new order.
+Status DebugSession::send_here(TravelOrder order) {
+  if (!resumed_from_) return unreachable();
+  order.checkpoint = resumed_from_->id;
+  EBB_TRY(checkpoints_->restart(resumed_from_->id, order.encode()));
+  return unreachable();
+}
+
+Status DebugSession::history_begins_here(const TravelOrder& from) {
+  TravelOrder o = from;
+  o.kind = TravelKind::kGoto;
+  o.target = Moment{};
+  o.report = TravelReport{static_cast<int>(DebugStopKind::kHistoryBegin), from.target.tid, 0, 0};
+  return send_here(o);
+}
+
+Result<DebugStop> DebugSession::settle(Result<DebugStop> out) {
+  while (out && out->kind == DebugStopKind::kTravel && pending_order_) {
+    TravelOrder o = std::move(*pending_order_);
+    pending_order_.reset();
+    travelled_ = true;
+    client_state_ = o.client_state;
+    tick_stops_.clear();
+    stop_at_event_ = 0;
+    boundary_reached_ = false;
+    goal_.reset();
+    out = follow(o);
+  }
+  if (out && out->kind == DebugStopKind::kTravel) return unreachable();
+  return out;
+}
+
+Result<DebugStop> DebugSession::follow(const TravelOrder& order) {
+  log_debug("travel: following order %d at event %llu", static_cast<int>(order.kind),
+            static_cast<unsigned long long>(replayer_event()));
+  switch (order.kind) {
+    case TravelKind::kScan: return follow_scan(order);
+    case TravelKind::kStepBack: return follow_step_back(order);
+    case TravelKind::kGoto: return follow_goto(order);
+    case TravelKind::kGotoTick: return follow_goto_tick(order);
+  }
+  return unreachable();
+}
+
+// reverse-continue: replay up to the target noting hits; go to the last
+// one, or scan the stretch before this checkpoint.
+Result<DebugStop> DebugSession::follow_scan(const TravelOrder& o) {
+  EBB_TRY(set_debugger_state(o.breakpoints, o.watches));
+  std::optional<Hit> hit;
+  auto end = run_to(o.target, &o.breakpoints, &hit);
+  if (!end || ends_run(*end)) return end;
+  TravelOrder next = o;
+  if (hit) {
+    next.target = hit->at;
+    next.report = TravelReport{static_cast<int>(hit->stop.kind), hit->stop.tid, 0, hit->stop.addr};
+    // A watchpoint stops before the access, as when running backwards.
+    next.kind = hit->stop.kind == DebugStopKind::kWatch ? TravelKind::kStepBack : TravelKind::kGoto;
+    next.whole_window = false;
+    EBB_TRY(send_here(next));
+  }
+  if (!resumed_from_ || resumed_from_->origin) EBB_TRY(history_begins_here(o));
+  next.target = Moment{};
+  next.target.boundary = true;
+  next.target.event = resumed_from_->event;
+  next.target.tid = o.target.tid;
+  EBB_TRY(send_before(next));
+  return unreachable();
+}
+
+// One instruction back in target.tid: step it from the boundary two events
+// before (or from the checkpoint) up to the target, and go to the step
+// before.
+Result<DebugStop> DebugSession::follow_step_back(const TravelOrder& o) {
+  EBB_TRY(set_debugger_state({}, {}));
+  const Moment& f = o.target;
+  bool moved = false;
+  if (!o.whole_window && f.event > 2 && replayer_event() + 2 < f.event) {
+    Moment start;
+    start.boundary = true;
+    start.event = f.event - 2;
+    auto s = run_to(start, nullptr, nullptr);
+    if (!s || ends_run(*s)) return s;
+    moved = true;
+  }
+  std::optional<Moment> prev;
+  while (!at(f)) {
+    if (!replayer_->find_task(f.tid)) {  // created later in the window
+      Moment next_boundary;
+      next_boundary.boundary = true;
+      next_boundary.event = replayer_event() + 1;
+      auto s = run_to(next_boundary, nullptr, nullptr);
+      if (!s || ends_run(*s)) return s;
+      continue;
+    }
+    auto here = moment_now(f.tid);
+    if (!here) return here.error();
+    prev = *here;
+    auto s = run_internal(f.tid);
+    if (!s || ends_run(*s)) return s;
+    if (ended(*s)) return make_error(ErrorKind::kDivergence, "the replay ended while stepping back");
+    if (f.ticks) {
+      auto n = ticks(f.tid);
+      if (n && *n > f.ticks) return make_error(ErrorKind::kDivergence, "stepping back passed the moment");
+    }
+  }
+  TravelOrder next = o;
+  if (!prev) {
+    if (moved) {
+      next.whole_window = true;
+      EBB_TRY(send_here(next));
+    }
+    EBB_TRY(history_begins_here(o));
+  }
+  next.kind = TravelKind::kGoto;
+  next.target = *prev;
+  EBB_TRY(send_here(next));
+  return unreachable();
+}
+
+Result<DebugStop> DebugSession::follow_goto(const TravelOrder& o) {
+  EBB_TRY(set_debugger_state({}, {}));
+  if (o.target.tid || o.target.boundary) {
+    auto s = run_to(o.target, nullptr, nullptr);
+    if (!s || ends_run(*s)) return s;
+  }
+  EBB_TRY(set_debugger_state(o.breakpoints, o.watches));
+  DebugStop stop{static_cast<DebugStopKind>(o.report.kind), o.report.tid, o.report.signal, 0, o.report.addr};
+  if (!stop.tid || !replayer_->find_task(stop.tid) || replayer_->find_task(stop.tid)->tgid != pid_) {
+    auto all = threads();
+    stop.tid = all.empty() ? pid_ : all.front();
+  }
+  last_stop_ = stop;
+  return stop;
+}
+
+Result<DebugStop> DebugSession::follow_goto_tick(const TravelOrder& o) {
+  EBB_TRY(set_debugger_state({}, {}));
+  pid_t tid = o.target.tid;
+  uint64_t want = o.target.ticks;
+  while (true) {
+    if (!replayer_->find_task(tid)) {
+      Moment next_boundary;
+      next_boundary.boundary = true;
+      next_boundary.event = replayer_event() + 1;
+      auto s = run_to(next_boundary, nullptr, nullptr);
+      if (!s || ends_run(*s)) return s;
+      continue;
+    }
+    auto now = ticks(tid);
+    if (!now) return now.error();
+    if (*now > want)
+      return make_error(ErrorKind::kBadInput, "thread " + std::to_string(tid) + " is at tick " + std::to_string(*now) +
+                                                  " here, past " + std::to_string(want));
+    if (*now == want) break;
+    tick_stops_[tid] = want;
+    auto s = run_internal(0);
+    if (!s || ends_run(*s)) return s;
+    if (ended(*s)) return make_error(ErrorKind::kBadInput, "thread " + std::to_string(tid) + " never reaches tick " + std::to_string(want));
+  }
+  tick_stops_.erase(tid);
+  TravelOrder done = o;
+  done.target = Moment{};
+  return follow_goto(done);
+}
+
+Result<DebugStop> DebugSession::reverse(pid_t step_tid, std::function<bool()> interrupted) {
+  if (!started_) return make_error(ErrorKind::kBadInput, "the replay has not started");
+  if (finished_) return make_error(ErrorKind::kUnsupported, "the program has ended: ebb cannot run backwards from its end yet");
+  if (!checkpoints_->available())
+    return make_error(ErrorKind::kUnsupported, "reverse execution needs checkpoints, which need ebb replay's own process");
+  interrupted_ = std::move(interrupted);
+  if (diversion_) EBB_TRY(end_diversion());
+  travelled_ = false;
+  auto origin = ensure_origin();
+  if (!origin) return origin.error();
+  Result<DebugStop> out = DebugStop{DebugStopKind::kTravel};
+  if (!*origin) {
+    if (!no_reverse_why_.empty())
+      return make_error(ErrorKind::kUnsupported, "reverse execution is unavailable: " + no_reverse_why_);
+    if (goal_) {
+      Goal goal = *goal_;
+      goal_.reset();
+      out = reach_goal(goal);
+    } else {
+      pid_t tid = step_tid ? step_tid : current_tid();
+      auto now = moment_now(tid);
+      if (!now) return now.error();
+      TravelOrder o = order_here(step_tid ? TravelKind::kStepBack : TravelKind::kScan);
+      o.target = *now;
+      o.report = TravelReport{static_cast<int>(DebugStopKind::kStep), tid, 0, 0};
+      Status st = send_before(o);
+      out = st.error();
+    }
+  }
+  out = settle(std::move(out));
+  interrupted_ = nullptr;
+  return out;
+}
+
+Status DebugSession::set_goal_event(uint64_t event) {
+  if (!started_ || finished_) return make_error(ErrorKind::kBadInput, "the program is not running");
+  goal_ = Goal{false, 0, event};
+  return ok_status();
+}
+
+Status DebugSession::set_goal_tick(pid_t tid, uint64_t value) {
+  auto now = ticks(tid);
+  if (!now) return now.error();
+  goal_ = Goal{true, tid, value};
+  return ok_status();
+}
+
+Status DebugSession::mark_ticks(pid_t tid) {
+  auto m = moment_now(tid);
+  if (!m) return m.error();
+  auto path = checkpoints_->shared_path("marks");
+  if (!path) return ok_status();  // no checkpoints: goto-tick only goes forward
+  std::ofstream out(*path, std::ios::app);
+  out << tid << " " << m->ticks << " " << encode_moment(*m) << "\n";
+  return ok_status();
+}
+
+Result<std::optional<Moment>> DebugSession::find_mark(pid_t tid, uint64_t value) {
+  std::optional<Moment> found;
+  auto path = checkpoints_->shared_path("marks");
+  if (!path) return found;
+  std::ifstream in(*path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    pid_t t = 0;
+    uint64_t n = 0;
+    std::string text;
+    if (!(fields >> t >> n >> text) || t != tid || n != value) continue;
+    auto m = decode_moment(text);
+    if (m) found = *m;
+  }
+  return found;
+}
+
+// goto-event / goto-tick: forward in this process, or back through a
+// checkpoint.
+Result<DebugStop> DebugSession::reach_goal(const Goal& goal) {
+  pid_t tid = goal.tick ? goal.tid : current_tid();
+  TravelOrder o = order_here(TravelKind::kGoto);
+  o.report = TravelReport{static_cast<int>(DebugStopKind::kStep), tid, 0, 0};
+  if (!goal.tick) {
+    o.target.boundary = true;
+    o.target.event = goal.value;
+    if (goal.value > replayer_event()) return follow_goto(o);
+    EBB_TRY(send_before(o));
+    return unreachable();
+  }
+  auto mark = find_mark(tid, goal.value);
+  if (!mark) return mark.error();
+  auto now = moment_now(tid);
+  if (!now) return now.error();
+  if (*mark) {
+    o.target = **mark;
+    if (at(o.target)) return follow_goto(o);
+    if (o.target.ticks > now->ticks || o.target.event > now->event) return follow_goto(o);
+    EBB_TRY(send_before(o));
+    return unreachable();
+  }
+  o.kind = TravelKind::kGotoTick;
+  o.target.tid = tid;
+  o.target.ticks = goal.value;
+  if (goal.value >= now->ticks) return follow_goto_tick(o);
+  EBB_TRY(send_before(o, &tid));
+  return unreachable();
+}
+
+}  // namespace ebb::session
