@@ -134,6 +134,7 @@ class DebugSession : public DebugHook {
     return (!first_stop_sent_ && start_event_ && event >= start_event_) || (stop_at_event_ && event >= stop_at_event_);
   }
   bool checkpoint_due(uint64_t event) override;
+  bool quiet() override { return travelling_; }
   uint64_t watched(uint64_t addr, uint64_t len) override;
   uint64_t hardware_hit(ReplayTask& task) override;
   Status task_created(ReplayTask& task) override;
@@ -193,6 +194,7 @@ class DebugSession : public DebugHook {
   std::optional<Goal> goal_;
   std::string client_state_;
   bool travelled_ = false;
+  bool travelling_ = false;  // following an order: output was seen before
   uint64_t stop_at_event_ = 0;  // a boundary stop (kInitial) after this event
   bool boundary_reached_ = false;
   bool origin_made_ = false;

@@ -321,7 +321,9 @@ Result<DebugStop> DebugSession::settle(Result<DebugStop> out) {
     stop_at_event_ = 0;
     boundary_reached_ = false;
     goal_.reset();
+    travelling_ = true;
     out = follow(o);
+    travelling_ = false;
   }
   if (out && out->kind == DebugStopKind::kTravel) return unreachable();
   return out;
@@ -435,7 +437,8 @@ Result<DebugStop> DebugSession::follow_goto_tick(const TravelOrder& o) {
   pid_t tid = o.target.tid;
   uint64_t want = o.target.ticks;
   while (true) {
-    if (!replayer_->find_task(tid)) {
+    ReplayTask* task = replayer_->find_task(tid);
+    if (!task || !replayer_->clock(task->tgid)) {  // not created yet, or no code patched yet
       Moment next_boundary;
       next_boundary.boundary = true;
       next_boundary.event = replayer_event() + 1;

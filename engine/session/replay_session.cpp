@@ -243,7 +243,7 @@ Status Replayer::complete_syscall(ReplayTask& task, schema::SyscallEvent::Reader
   EBB_TRY(check_.registers_after(regs, want, args_rewritten, ev));
   EBB_TRY(task.t.set_regs(want));
   EBB_TRY(check_ticks(task));
-  if (ev.getEchoFd() != 0) EBB_TRY(echo_output(task, ev));
+  if (ev.getEchoFd() != 0 && !(debug_ && debug_->quiet())) EBB_TRY(echo_output(task, ev));
   if (debugged(task)) check_watched_writes(task, ev);
   if (task.stepping) debug_stop(task, DebugStopKind::kStep);  // the step was this syscall
   return ok_status();

@@ -98,6 +98,9 @@ class DebugHook {
   // Whether to pause (kCheckpoint) at the boundary after `event`, for a
   // checkpoint.
   virtual bool checkpoint_due(uint64_t event) = 0;
+  // Whether the program's output is not echoed now: the session is
+  // travelling through a stretch the user has seen already.
+  virtual bool quiet() = 0;
   // The start of a watchpoint that a write to [addr, addr+len) by the
   // kernel (a replayed syscall) hits, or 0.
   virtual uint64_t watched(uint64_t addr, uint64_t len) = 0;

@@ -35,7 +35,7 @@ a header of comments:
   #                     "w $PACKET" sent by gdb, "r $REPLY" received)
 
 `@name@` in commands and patterns becomes the line number of the tracee's
-line marked `/* @name */`. Patterns are Python regexes, multi-line mode.
+line marked `/* @name */`; `@REPO@` the repository's root. Patterns are Python regexes, multi-line mode.
 
 Every gdb session logs its packets (`set remotelogfile`); on a failure the
 output and the end of the packet log are printed. Exit status 77: gdb is not
@@ -54,6 +54,7 @@ import tempfile
 import threading
 import time
 
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 SESSION_TIMEOUT = 100  # seconds; ctest's limit is 120
 SKIP = 77
 
@@ -136,6 +137,8 @@ def line_markers(source):
 
 def substitute(text, marks):
     def repl(m):
+        if m.group(1) == "REPO":  # the repository's root: scripts from docs/, python/
+            return REPO_ROOT
         if m.group(1) not in marks:
             sys.exit(f"unknown line marker @{m.group(1)}@")
         return str(marks[m.group(1)])
