@@ -360,11 +360,50 @@ TEST(ReplayRspTarget, ResumeRequestBecomesOneEngineAction) {
   EXPECT_TRUE(replay.saw_interrupt);
   EXPECT_EQ(stop->reason, RspStopReason::kInterrupted);
 
+  // bc and bs: the engine's reverse actions; bs names its thread.
+  EXPECT_TRUE(target.supports_reverse());
+  replay.stops.push_back({api::StopReason::kHistoryBegin, kMain});
   auto reverse = target.resume({{{rsp(kMain), RspResumeKind::kReverseContinue, 0}}}, control);
-  ASSERT_FALSE(reverse.ok());
-  EXPECT_EQ(reverse.error().code, ENOTSUP);
-  EXPECT_EQ(replay.actions.size(), 2u);
-  EXPECT_FALSE(target.supports_reverse());
+  ASSERT_TRUE(reverse.ok());
+  EXPECT_EQ(replay.actions.back().kind, api::ResumeKind::kReverseContinue);
+  EXPECT_EQ(reverse->reason, RspStopReason::kHistoryBegin);
+  replay.stops.push_back({api::StopReason::kStep, kOther});
+  reverse = target.resume({{{rsp(kOther), RspResumeKind::kReverseStep, 0}}}, control);
+  ASSERT_TRUE(reverse.ok());
+  EXPECT_EQ(replay.actions.back().kind, api::ResumeKind::kReverseStep);
+  EXPECT_EQ(replay.actions.back().thread, kOther);
+  EXPECT_EQ(reverse->signal, SIGTRAP);
+}
+
+// An answer from another process (a checkpoint) comes with the tables the
+// adapter handed over: they replace its own, which are older there.
+TEST(ReplayRspTarget, TravelledStopsBringTheBreakpointTablesBack) {
+  FakeReplay replay;
+  ReplayRspTarget target(replay);
+  Control control;
+  ASSERT_TRUE(target.insert_breakpoint({RspBreakpointKind::kSoftware, kMain.pid, {0x401000}, 1}).ok());
+  ASSERT_TRUE(target.insert_breakpoint({RspBreakpointKind::kWriteWatch, kMain.pid, {0x601040}, 8}).ok());
+  replay.stops.push_back({api::StopReason::kBreakpoint, kMain});
+  ASSERT_TRUE(target.resume({{{rsp(kMain), RspResumeKind::kReverseContinue, 0}}}, control).ok());
+  std::string handed = replay.actions.back().client_state;
+  EXPECT_NE(handed.find("B 4198400 1 0"), std::string::npos);
+  EXPECT_NE(handed.find("W 1 6295616 8"), std::string::npos);
+
+  // As if this adapter were the older copy: it forgot both, then a stop
+  // that travelled brings them back.
+  ASSERT_TRUE(target.remove_breakpoint({RspBreakpointKind::kSoftware, kMain.pid, {0x401000}, 1}).ok());
+  ASSERT_TRUE(target.remove_breakpoint({RspBreakpointKind::kWriteWatch, kMain.pid, {0x601040}, 8}).ok());
+  api::StopInfo travelled{api::StopReason::kWatch, kMain};
+  travelled.watch_addr = 0x601040;
+  travelled.travelled = true;
+  travelled.client_state = handed;
+  replay.stops.push_back(travelled);
+  auto stop = target.resume({{{rsp(kMain), RspResumeKind::kReverseContinue, 0}}}, control);
+  ASSERT_TRUE(stop.ok());
+  EXPECT_EQ(stop->reason, RspStopReason::kWriteWatch);  // the watchpoint is known again
+  replay.removed.clear();
+  ASSERT_TRUE(target.remove_breakpoint({RspBreakpointKind::kSoftware, kMain.pid, {0x401000}, 1}).ok());
+  EXPECT_EQ(replay.removed, std::vector<uint64_t>{0x401000});
 }
 
 TEST(ReplayRspTarget, StopReasons) {
@@ -590,6 +629,18 @@ TEST(ReplayRspTarget, MonitorCommands) {
   ASSERT_TRUE(target.monitor("stop-at-tick 1234").ok());
   EXPECT_EQ(replay.tick_stop, 1234u);
   EXPECT_FALSE(target.monitor("stop-at-tick x").ok());
+  ASSERT_TRUE(target.monitor("goto-event 17").ok());
+  EXPECT_EQ(replay.goal, "event 17");
+  auto tick = target.monitor("goto-tick 99");
+  ASSERT_TRUE(tick.ok());
+  EXPECT_EQ(*tick, "The next resume goes to tick 99.\n");
+  EXPECT_EQ(replay.goal, "tick " + std::to_string(kMain.tid) + " 99");
+  EXPECT_FALSE(target.monitor("goto-event").ok());
+  EXPECT_FALSE(target.monitor("goto-tick -1").ok());
+  EXPECT_EQ(replay.marks, 1);  // when-ticks marked its moment
+  auto tid = target.monitor("when-tid");
+  ASSERT_TRUE(tid.ok());
+  EXPECT_EQ(*tid, "Current thread: " + std::to_string(kMain.tid) + "\n");
   auto unknown = target.monitor("frobnicate");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.error().message.find("unknown monitor command"), std::string::npos);

@@ -5,29 +5,6 @@ break @main_print@
 continue
 break *fib
 reverse-continue
-p/x $rsp
-p $rdi
-p $rax
-reverse-stepi
-p/x $rsp
-p $rdi
-p $rax
-p $pc
+printf "STOP sp=%x n=%d ret=%x counter=%d\n", (long)$sp & 0xfff, $rdi, *(long*)$sp & 0xfff, counter
 reverse-continue
-p/x $rsp
-p $rdi
-p $rax
-reverse-stepi
-p/x $rsp
-p $rdi
-p $rax
-p $pc
-reverse-continue
-p/x $rsp
-p $rdi
-p $rax
-reverse-stepi
-p/x $rsp
-p $rdi
-p $rax
-p $pc
+printf "STOP sp=%x n=%d ret=%x counter=%d\n", (long)$sp & 0xfff, $rdi, *(long*)$sp & 0xfff, counter
