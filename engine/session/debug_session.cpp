@@ -174,7 +174,12 @@ std::vector<pid_t> DebugSession::threads() {
 Result<user_regs_struct> DebugSession::regs(pid_t tid) {
   ReplayTask* t = replayer_->find_task(tid);
   if (!t) return make_error(ErrorKind::kBadInput, "no thread " + std::to_string(tid) + " at this point");
-  return t->t.regs();
+  auto r = t->t.regs();
+  if (!r) return r;
+  if (const SoftClock* clock = replayer_->clock(t->tgid)) {  // in a trampoline: where that is in the program
+    if (auto where = clock->lookup(r->rip)) r->rip = where->original.addr();
+  }
+  return r;
 }
 
 Result<user_fpregs_struct> DebugSession::fpregs(pid_t tid) {
@@ -214,7 +219,7 @@ Status DebugSession::end_diversion() {
 Status DebugSession::write_registers(pid_t tid, const user_regs_struct& regs, const user_fpregs_struct& fpregs) {
   ReplayTask* t = replayer_->find_task(tid);
   if (!t || t->tgid != pid_) return make_error(ErrorKind::kBadInput, "no thread " + std::to_string(tid) + " at this point");
-  auto gp = t->t.regs();
+  auto gp = this->regs(tid);  // as the debugger was shown them
   if (!gp) return gp.error();
   auto fp = t->t.fpregs();
   if (!fp) return fp.error();

@@ -188,6 +188,8 @@ class DebugSession : public DebugHook {
   Result<DebugStop> follow_goto(const TravelOrder& order);
   Result<DebugStop> follow_goto_tick(const TravelOrder& order);
   Result<DebugStop> reach_goal(const Goal& goal);
+  Result<DebugStop> run_to_tick(pid_t tid, uint64_t want);
+  bool shown_as_program(pid_t tid, const Moment& m);
   Result<std::optional<Moment>> find_mark(pid_t tid, uint64_t ticks);
   pid_t current_tid() const { return last_stop_.tid ? last_stop_.tid : pid_; }
   std::optional<TravelOrder> pending_order_;  // what a checkpoint was resumed to do

@@ -19,6 +19,9 @@ namespace {
 
 constexpr int kDefaultIntervalMs = 250;
 constexpr int kSlowdownEvery = 32;  // checkpoints come more rarely as they pile up
+// Stepping back steps the thread from a nearby point up to the moment; a
+// longer stretch than this is refused rather than waited for (minutes).
+constexpr uint64_t kMaxBackSteps = 2000000;
 
 int interval_ms(int made) {
   static const int base = [] {
@@ -381,8 +384,20 @@ Result<DebugStop> DebugSession::follow_step_back(const TravelOrder& o) {
     if (!s || ends_run(*s)) return s;
     moved = true;
   }
+  auto now_ticks = ticks(f.tid);
+  if (f.ticks > 1 && (!now_ticks || *now_ticks + 1 < f.ticks)) {
+    // With the clock: to the first moment of the tick before, a short stretch to step.
+    auto s = run_to_tick(f.tid, f.ticks - 1);
+    if (!s || ends_run(*s)) return s;
+    moved = true;
+  }
   std::optional<Moment> prev;
+  uint64_t steps = 0;
   while (!at(f)) {
+    if (++steps > kMaxBackSteps)
+      return make_error(ErrorKind::kUnsupported,
+                        "stepping back needs more than " + std::to_string(kMaxBackSteps) +
+                            " single steps here (a long stretch without system calls): record with --ticks=soft");
     if (!replayer_->find_task(f.tid)) {  // created later in the window
       Moment next_boundary;
       next_boundary.boundary = true;
@@ -393,7 +408,7 @@ Result<DebugStop> DebugSession::follow_step_back(const TravelOrder& o) {
     }
     auto here = moment_now(f.tid);
     if (!here) return here.error();
-    prev = *here;
+    if (shown_as_program(f.tid, *here)) prev = *here;  // not inside a trampoline's own instructions
     auto s = run_internal(f.tid);
     if (!s || ends_run(*s)) return s;
     if (ended(*s)) return make_error(ErrorKind::kDivergence, "the replay ended while stepping back");
@@ -432,10 +447,9 @@ Result<DebugStop> DebugSession::follow_goto(const TravelOrder& o) {
   return stop;
 }
 
-Result<DebugStop> DebugSession::follow_goto_tick(const TravelOrder& o) {
-  EBB_TRY(set_debugger_state({}, {}));
-  pid_t tid = o.target.tid;
-  uint64_t want = o.target.ticks;
+// Forward until thread tid's count is `want` (at the first moment it is).
+// A thread that does not exist yet, or has no clock yet, is waited for.
+Result<DebugStop> DebugSession::run_to_tick(pid_t tid, uint64_t want) {
   while (true) {
     ReplayTask* task = replayer_->find_task(tid);
     if (!task || !replayer_->clock(task->tgid)) {  // not created yet, or no code patched yet
@@ -455,9 +469,22 @@ Result<DebugStop> DebugSession::follow_goto_tick(const TravelOrder& o) {
     tick_stops_[tid] = want;
     auto s = run_internal(0);
     if (!s || ends_run(*s)) return s;
-    if (ended(*s)) return make_error(ErrorKind::kBadInput, "thread " + std::to_string(tid) + " never reaches tick " + std::to_string(want));
+    if (ended(*s))
+      return make_error(ErrorKind::kBadInput, "thread " + std::to_string(tid) + " never reaches tick " + std::to_string(want));
   }
   tick_stops_.erase(tid);
+  return DebugStop{DebugStopKind::kStep, tid};
+}
+
+bool DebugSession::shown_as_program(pid_t tid, const Moment& m) {
+  ReplayTask* task = replayer_->find_task(tid);
+  return !task || !replayer_->inside_tick_sequence(*task, m.regs[rip_index()]);
+}
+
+Result<DebugStop> DebugSession::follow_goto_tick(const TravelOrder& o) {
+  EBB_TRY(set_debugger_state({}, {}));
+  auto s = run_to_tick(o.target.tid, o.target.ticks);
+  if (!s || ends_run(*s)) return s;
   TravelOrder done = o;
   done.target = Moment{};
   return follow_goto(done);

@@ -89,11 +89,26 @@ Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
     }
   }
   if (info->si_code == kTrapTrace && task.stepping) {
+    if (inside_tick_sequence(task, regs->rip)) {  // not an instruction of the program: on
+      EBB_TRY(task.t.resume_step(0));
+      return true;
+    }
     debug_stop(task, DebugStopKind::kStep);
     EBB_TRY(resume_for_debugger(task));
     return true;
   }
   return false;
+}
+
+// A single step into patched code (the soft tick clock) goes on through the
+// trampoline's own instructions, so that it ends where one of the program's
+// would: at its next instruction or at the copy of a displaced one (which
+// DebugSession shows at its original address).
+bool Replayer::inside_tick_sequence(const ReplayTask& task, uint64_t pc) const {
+  auto it = clocks_.find(task.tgid);
+  if (it == clocks_.end()) return false;
+  auto where = it->second->lookup(pc);
+  return where && where->region != ticks::TrampolineRegion::kRelocated;
 }
 
 // Polls instead of blocking, so that a debugger's interrupt stops the task

@@ -138,6 +138,9 @@ class Replayer {
     auto it = clocks_.find(tgid);
     return it == clocks_.end() ? nullptr : it->second.get();
   }
+  // Whether `pc` lies in a trampoline's own instructions (soft tick clock),
+  // not in a copy of one of the program's.
+  bool inside_tick_sequence(const ReplayTask& task, uint64_t pc) const;
   // Whether the recorded process `tgid` has memfds shadowed in ebb.
   bool has_shadows(pid_t tgid) const {
     auto it = shadows_.find(tgid);
