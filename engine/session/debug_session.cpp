@@ -284,23 +284,61 @@ Status DebugSession::restart_checkpoint(int id) {
   return checkpoints_->restart(id);
 }
 
+// With the soft tick clock, a breakpoint on an instruction the clock moved
+// into a trampoline goes on its copy there (SoftClock::breakpoint_place).
 Status DebugSession::insert_breakpoint(uint64_t addr) {
-  if (breakpoints_.count(addr)) return ok_status();
   ReplayTask* t = any_task();
   if (!t) return make_error(ErrorKind::kBadInput, "the process has no threads at this point");
+  uint64_t place = addr;
+  if (const SoftClock* clock = replayer_->clock(t->tgid)) {
+    auto p = clock->breakpoint_place(addr);
+    if (!p)
+      return make_error(ErrorKind::kUnsupported, "no instruction starts at " + std::to_string(addr) +
+                                                     " (inside code the tick clock patched)");
+    place = *p;
+  }
+  if (breakpoints_.count(place)) return ok_status();
   uint8_t orig = 0;
-  EBB_TRY(t->t.read(RemoteAddr(addr), &orig, 1));
-  EBB_TRY(t->t.write(RemoteAddr(addr), &kInt3, 1));
-  breakpoints_[addr] = orig;
+  EBB_TRY(t->t.read(RemoteAddr(place), &orig, 1));
+  EBB_TRY(t->t.write(RemoteAddr(place), &kInt3, 1));
+  breakpoints_[place] = orig;
+  if (place != addr) placed_[addr] = place;
   return ok_status();
 }
 
 Status DebugSession::remove_breakpoint(uint64_t addr) {
-  auto it = breakpoints_.find(addr);
+  uint64_t place = addr;
+  if (auto p = placed_.find(addr); p != placed_.end()) {
+    place = p->second;
+    placed_.erase(p);
+  }
+  auto it = breakpoints_.find(place);
   if (it == breakpoints_.end()) return ok_status();
   ReplayTask* t = any_task();
-  if (t) EBB_TRY(t->t.write(RemoteAddr(addr), &it->second, 1));
+  if (t) EBB_TRY(t->t.write(RemoteAddr(place), &it->second, 1));
   breakpoints_.erase(it);
+  return ok_status();
+}
+
+// The tick clock patches code with the debugger's breakpoints in it: they
+// come out first (the patch must read the program's bytes) and go back in
+// after, placed anew.
+Status DebugSession::code_changing(ReplayTask& task, uint64_t start, uint64_t end, bool done) {
+  if (task.tgid != pid_) return ok_status();
+  if (!done) {
+    moved_breakpoints_.clear();
+    for (auto& [place, orig] : breakpoints_) {
+      if (place < start || place >= end) continue;
+      uint64_t shown = place;
+      for (auto& [addr, p] : placed_)
+        if (p == place) shown = addr;
+      moved_breakpoints_.push_back(shown);
+    }
+    for (uint64_t addr : moved_breakpoints_) EBB_TRY(remove_breakpoint(addr));
+    return ok_status();
+  }
+  for (uint64_t addr : moved_breakpoints_) EBB_TRY(insert_breakpoint(addr));
+  moved_breakpoints_.clear();
   return ok_status();
 }
 

@@ -138,6 +138,7 @@ class DebugSession : public DebugHook {
   uint64_t watched(uint64_t addr, uint64_t len) override;
   uint64_t hardware_hit(ReplayTask& task) override;
   Status task_created(ReplayTask& task) override;
+  Status code_changing(ReplayTask& task, uint64_t start, uint64_t end, bool done) override;
   uint64_t tick_stop(pid_t tid) override {
     auto it = tick_stops_.find(tid);
     return it == tick_stops_.end() ? 0 : it->second;
@@ -224,7 +225,9 @@ class DebugSession : public DebugHook {
   bool first_stop_sent_ = false;
   std::string exe_path_;
   std::string trace_dir_;
-  std::map<uint64_t, uint8_t> breakpoints_;  // address -> the program's byte
+  std::map<uint64_t, uint8_t> breakpoints_;  // where the int3 is -> the program's byte there
+  std::map<uint64_t, uint64_t> placed_;      // a breakpoint's address -> its int3's, where they differ
+  std::vector<uint64_t> moved_breakpoints_;  // out while the tick clock patches code
   ucontext_t caller_{}, engine_{};
   void* stack_ = nullptr;
   size_t stack_size_ = 0;

@@ -21,7 +21,7 @@ constexpr int kDefaultIntervalMs = 250;
 constexpr int kSlowdownEvery = 32;  // checkpoints come more rarely as they pile up
 // Stepping back steps the thread from a nearby point up to the moment; a
 // longer stretch than this is refused rather than waited for (minutes).
-constexpr uint64_t kMaxBackSteps = 2000000;
+constexpr uint64_t kMaxBackSteps = 200000;  // ~40 us each here: ~8 s
 
 int interval_ms(int made) {
   static const int base = [] {
@@ -177,13 +177,16 @@ Result<DebugStop> DebugSession::run_to(const Moment& m, const std::vector<uint64
   auto note = [&](const DebugStop& s) -> Status {
     if (!last_hit) return ok_status();
     bool hit = s.kind == DebugStopKind::kWatch;
-    if (s.kind == DebugStopKind::kBreakpoint && user_breakpoints) {
-      auto r = regs(s.tid);
-      hit = r && std::find(user_breakpoints->begin(), user_breakpoints->end(), r->rip) != user_breakpoints->end();
-    }
-    if (!hit) return ok_status();
     auto here = moment_now(s.tid ? s.tid : current_tid());
     if (!here) return here.error();
+    if (s.kind == DebugStopKind::kBreakpoint && user_breakpoints) {
+      uint64_t pc = here->regs[rip_index()];
+      for (uint64_t addr : *user_breakpoints) {
+        auto p = placed_.find(addr);
+        hit = hit || pc == (p == placed_.end() ? addr : p->second);
+      }
+    }
+    if (!hit) return ok_status();
     *last_hit = Hit{*here, s};
     return ok_status();
   };
@@ -262,7 +265,12 @@ Status DebugSession::set_debugger_state(const std::vector<uint64_t>& breakpoints
 TravelOrder DebugSession::order_here(TravelKind kind) {
   TravelOrder o;
   o.kind = kind;
-  for (auto& [addr, orig] : breakpoints_) o.breakpoints.push_back(addr);
+  for (auto& [place, orig] : breakpoints_) {  // as the debugger set them, not where their int3s are
+    uint64_t shown = place;
+    for (auto& [addr, p] : placed_)
+      if (p == place) shown = addr;
+    o.breakpoints.push_back(shown);
+  }
   for (uint64_t addr : pending_breakpoints_) o.breakpoints.push_back(addr);
   for (const Watch& w : watches_) o.watches.push_back({w.kind, w.addr, w.len});
   o.client_state = client_state_;
@@ -327,6 +335,17 @@ Result<DebugStop> DebugSession::settle(Result<DebugStop> out) {
     travelling_ = true;
     out = follow(o);
     travelling_ = false;
+    if (!out && o.error.empty() && o.home.tid && resumed_from_) {
+      // Back to where the debugger was, and the error reported from there.
+      log_warn("going back failed: %s", out.error().message.c_str());
+      TravelOrder back = o;
+      back.kind = TravelKind::kGoto;
+      back.target = o.home;
+      back.report = TravelReport{static_cast<int>(DebugStopKind::kStep), o.home.tid, 0, 0};
+      back.error = out.error().message;
+      Status st = send_before(back);
+      out = st.error();
+    }
   }
   if (out && out->kind == DebugStopKind::kTravel) return unreachable();
   return out;
@@ -438,6 +457,7 @@ Result<DebugStop> DebugSession::follow_goto(const TravelOrder& o) {
     if (!s || ends_run(*s)) return s;
   }
   EBB_TRY(set_debugger_state(o.breakpoints, o.watches));
+  if (!o.error.empty()) return make_error(ErrorKind::kUnsupported, o.error);
   DebugStop stop{static_cast<DebugStopKind>(o.report.kind), o.report.tid, o.report.signal, 0, o.report.addr};
   if (!stop.tid || !replayer_->find_task(stop.tid) || replayer_->find_task(stop.tid)->tgid != pid_) {
     auto all = threads();
@@ -514,6 +534,7 @@ Result<DebugStop> DebugSession::reverse(pid_t step_tid, std::function<bool()> in
       if (!now) return now.error();
       TravelOrder o = order_here(step_tid ? TravelKind::kStepBack : TravelKind::kScan);
       o.target = *now;
+      o.home = *now;
       o.report = TravelReport{static_cast<int>(DebugStopKind::kStep), tid, 0, 0};
       Status st = send_before(o);
       out = st.error();
@@ -570,6 +591,7 @@ Result<std::optional<Moment>> DebugSession::find_mark(pid_t tid, uint64_t value)
 Result<DebugStop> DebugSession::reach_goal(const Goal& goal) {
   pid_t tid = goal.tick ? goal.tid : current_tid();
   TravelOrder o = order_here(TravelKind::kGoto);
+  if (auto home = moment_now(current_tid())) o.home = *home;
   o.report = TravelReport{static_cast<int>(DebugStopKind::kStep), tid, 0, 0};
   if (!goal.tick) {
     o.target.boundary = true;

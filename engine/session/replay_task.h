@@ -109,6 +109,9 @@ class DebugHook {
   // A task was created (clone): debug registers are not inherited, so the
   // debugger's watchpoints are set in it.
   virtual Status task_created(ReplayTask& task) = 0;
+  // The code in [start, end) of task's process is about to change (done
+  // false: the tick clock patches it) or changed (done true).
+  virtual Status code_changing(ReplayTask& task, uint64_t start, uint64_t end, bool done) = 0;
   // The tick at which the debugger wants the recorded thread `tid` stopped
   // (soft tick clock), or 0.
   virtual uint64_t tick_stop(pid_t tid) = 0;

@@ -27,7 +27,9 @@ Status Replayer::on_tick_patch(ReplayTask& task, schema::TickPatchEvent::Reader 
                                       made.error().message);
     clock = std::move(*made);
   }
+  if (debug_) EBB_TRY(debug_->code_changing(task, ev.getCodeStart(), ev.getCodeEnd(), false));
   auto rec = clock->patch(task.t, ev.getCodeStart(), ev.getCodeEnd(), ev.getTrampolines());
+  if (debug_ && rec) EBB_TRY(debug_->code_changing(task, ev.getCodeStart(), ev.getCodeEnd(), true));
   if (!rec) return check_.diverged("cannot patch the code at " + hex(ev.getCodeStart()) + " for the tick clock: " +
                                    rec.error().message);
   if (rec->digest != ev.getDigest() || rec->trampolines_size != ev.getTrampolinesSize())

@@ -496,6 +496,19 @@ std::optional<uint64_t> SoftClock::copy_of(uint64_t original) const {
   return copy ? std::optional<uint64_t>(copy->addr()) : std::nullopt;
 }
 
+std::optional<uint64_t> SoftClock::breakpoint_place(uint64_t addr) const {
+  const Mapping* m = mapping_at(addr);
+  if (!m) return addr;
+  auto after = std::upper_bound(m->patches.begin(), m->patches.end(), addr,
+                                [](uint64_t a, const ticks::Patch& p) { return a < p.address.addr(); });
+  if (after == m->patches.begin()) return addr;
+  const ticks::Patch& patch = *std::prev(after);
+  uint64_t start = patch.address.addr();
+  std::optional<uint64_t> copy = copy_of(addr);
+  if (addr == start || (addr >= start + patch.patched.size() && !copy)) return addr;
+  return copy;
+}
+
 bool SoftClock::owns(uint64_t addr) const {
   return (block_ != 0 && addr >= block_ && addr < block_ + kBlockRegionSize) || region_at(addr) != nullptr;
 }

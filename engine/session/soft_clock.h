@@ -112,6 +112,11 @@ class SoftClock {
   bool is_interrupt(uint64_t pc) const;
   // Where the copy of the displaced instruction at `original` runs (for breakpoints).
   std::optional<uint64_t> copy_of(uint64_t original) const;
+  // Where the int3 of a debugger's breakpoint on the instruction at `addr` goes: `addr` itself
+  // outside patched code and on a patch's first byte (the jmp: the trap comes before the site's
+  // tick); the copy of a displaced instruction under a patch; nullopt for a byte under a patch
+  // that starts no instruction.
+  std::optional<uint64_t> breakpoint_place(uint64_t addr) const;
   // Whether `addr` lies in memory ebb mapped: the counter block's page or a trampoline region.
   bool owns(uint64_t addr) const;
   // Every patched mapping, by code_start.

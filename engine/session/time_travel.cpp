@@ -116,7 +116,7 @@ std::string TravelOrder::encode() const {
   for (size_t i = 0; i < watches.size(); ++i)
     out += (i ? "," : "") + hex(static_cast<uint64_t>(watches[i].kind)) + "/" + hex(watches[i].addr) + "/" +
            hex(watches[i].len);
-  out += " cs=" + hex_bytes(client_state);
+  out += " cs=" + hex_bytes(client_state) + " home=" + encode_moment(home) + " err=" + hex_bytes(error);
   return out;
 }
 
@@ -127,7 +127,7 @@ Result<TravelOrder> TravelOrder::decode(const std::string& line) {
     if (eq == std::string::npos) return malformed("token " + token);
     fields[token.substr(0, eq)] = token.substr(eq + 1);
   }
-  for (const char* key : {"kind", "cp", "at", "rep", "ww", "bp", "w", "cs"})
+  for (const char* key : {"kind", "cp", "at", "rep", "ww", "bp", "w", "cs", "home", "err"})
     if (!fields.count(key)) return malformed(std::string("no ") + key);
   TravelOrder o;
   uint64_t v = 0;
@@ -160,6 +160,10 @@ Result<TravelOrder> TravelOrder::decode(const std::string& line) {
     }
   }
   if (!unhex_bytes(fields["cs"], o.client_state)) return malformed("client state");
+  auto home = decode_moment(fields["home"]);
+  if (!home) return home.error();
+  o.home = *home;
+  if (!unhex_bytes(fields["err"], o.error)) return malformed("error");
   return o;
 }
 

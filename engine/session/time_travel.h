@@ -64,6 +64,10 @@ struct TravelOrder {
   Moment target;
   TravelReport report;
   bool whole_window = false;  // kStepBack: step from the checkpoint itself, not from the event before
+  // Where the debugger was when the travel began: a travel that fails goes
+  // back there (a kGoto with `error`) and then reports the error.
+  Moment home;
+  std::string error;
   // The debugger's state at the moment the travel began: put back at the end.
   std::vector<uint64_t> breakpoints;
   std::vector<TravelWatch> watches;
