@@ -40,6 +40,7 @@ try:
     gdb.execute("stepi", to_string=True)
 except gdb.error:
     step = -1.0
+gdb.execute("delete", to_string=True)
 gdb.execute("break start", to_string=True)
 back, _ = timed("reverse-continue")
 where = gdb.selected_frame().name() or "elsewhere"
