@@ -15,13 +15,13 @@ int child_work(int n) {
 
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "child") == 0) return child_work(2);
-  pid_t pid = fork();
+  pid_t pid = fork(); /* @fork */
   if (pid == 0) {
     execl(argv[0], argv[0], "child", (char *)NULL);
     _exit(127);
   }
   int status = 0;
   waitpid(pid, &status, 0);
-  printf("child exited with %d\n", WEXITSTATUS(status));
+  printf("child exited with %d\n", WEXITSTATUS(status)); /* @after_wait */
   return WEXITSTATUS(status) + 1;
 }
