@@ -347,7 +347,8 @@ Status DebugSession::insert_watchpoint(int kind, uint64_t addr, uint64_t len) {
     return make_error(ErrorKind::kUnsupported, "a watchpoint covers 1, 2, 4 or 8 bytes");
   if (addr % len) return make_error(ErrorKind::kUnsupported, "a watchpoint must be aligned to its length");
   if (watches_.size() >= 4) return make_error(ErrorKind::kUnsupported, "at most 4 watchpoints");
-  watches_.push_back({kind, addr, len});
+  watches_.push_back({kind, addr, len, {}});
+  remember_value(watches_.back());
   return ok_status();
 }
 
@@ -391,18 +392,39 @@ Status DebugSession::task_created(ReplayTask& task) {
   return apply_watchpoints(task);
 }
 
-uint64_t DebugSession::watched(uint64_t addr, uint64_t len) {
-  for (const Watch& w : watches_)
-    if (w.kind != 2 && addr < w.addr + w.len && w.addr < addr + len) return w.addr;
-  return 0;
+void DebugSession::remember_value(Watch& w) {
+  if (w.kind != 2) return;
+  ReplayTask* t = any_task();
+  w.last.assign(w.len, 0);
+  if (!t || !t->t.read(RemoteAddr(w.addr), w.last.data(), w.len).ok()) w.last.clear();
 }
 
-uint64_t DebugSession::hardware_hit(ReplayTask& task) {
+// A kernel write (not a read): read watchpoints only take the new value.
+uint64_t DebugSession::watched(uint64_t addr, uint64_t len) {
+  uint64_t hit = 0;
+  for (Watch& w : watches_) {
+    if (addr >= w.addr + w.len || w.addr >= addr + len) continue;
+    if (w.kind == 2) remember_value(w);
+    else if (!hit) hit = w.addr;
+  }
+  return hit;
+}
+
+uint64_t DebugSession::hardware_hit(ReplayTask& task, bool* fired) {
   auto dr6 = task.t.debugreg(6);
   if (!dr6) return 0;
   (void)task.t.set_debugreg(6, 0);
-  for (size_t i = 0; i < watches_.size() && i < 4; ++i)
-    if (*dr6 & (1ull << i)) return watches_[i].addr;
+  for (size_t i = 0; i < watches_.size() && i < 4; ++i) {
+    if (!(*dr6 & (1ull << i))) continue;
+    if (fired) *fired = true;
+    Watch& w = watches_[i];
+    if (w.kind == 2) {  // x86 has no read-only watchpoint: a changed value was a write
+      std::vector<uint8_t> before = w.last;
+      remember_value(w);
+      if (before != w.last) continue;
+    }
+    return w.addr;
+  }
   return 0;
 }
 

@@ -136,7 +136,7 @@ class DebugSession : public DebugHook {
   bool checkpoint_due(uint64_t event) override;
   bool quiet() override { return travelling_; }
   uint64_t watched(uint64_t addr, uint64_t len) override;
-  uint64_t hardware_hit(ReplayTask& task) override;
+  uint64_t hardware_hit(ReplayTask& task, bool* fired = nullptr) override;
   Status task_created(ReplayTask& task) override;
   Status code_changing(ReplayTask& task, uint64_t start, uint64_t end, bool done) override;
   uint64_t tick_stop(pid_t tid) override {
@@ -214,7 +214,11 @@ class DebugSession : public DebugHook {
   struct Watch {
     int kind;
     uint64_t addr, len;
+    // Read watchpoints (debug registers see reads and writes alike): the
+    // bytes after the last access, so that a write (a change) is told apart.
+    std::vector<uint8_t> last;
   };
+  void remember_value(Watch& w);
   std::vector<Watch> watches_;
 
   std::unique_ptr<trace::TraceReader> reader_;

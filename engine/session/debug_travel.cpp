@@ -210,9 +210,18 @@ Result<DebugStop> DebugSession::run_to(const Moment& m, const std::vector<uint64
     }
   }
   if (at(m)) return DebugStop{DebugStopKind::kStep, m.tid};
+  if (replayer_event() + 2 < m.event && !last_hit) {  // no stop can be it before then
+    Moment near;
+    near.boundary = true;
+    near.event = m.event - 2;
+    auto s = run_to(near, nullptr, nullptr);
+    if (!s || ends_run(*s)) return s;
+  }
   uint64_t rip = m.regs[rip_index()];
   bool internal = !breakpoints_.count(rip);
-  if (internal) EBB_TRY(insert_breakpoint(rip));
+  // Code not mapped yet (a library loaded later): in place from the event
+  // boundary where it can be.
+  if (internal && !insert_breakpoint(rip).ok()) pending_breakpoints_.push_back(rip);
   Result<DebugStop> out = DebugStop{DebugStopKind::kStep, m.tid};
   while (true) {
     out = run_internal(0);
@@ -243,7 +252,11 @@ Result<DebugStop> DebugSession::run_to(const Moment& m, const std::vector<uint64
       break;
     }
   }
-  if (internal) (void)remove_breakpoint(rip);
+  if (internal) {
+    (void)remove_breakpoint(rip);
+    pending_breakpoints_.erase(std::remove(pending_breakpoints_.begin(), pending_breakpoints_.end(), rip),
+                               pending_breakpoints_.end());
+  }
   return out;
 }
 
@@ -258,7 +271,10 @@ Status DebugSession::set_debugger_state(const std::vector<uint64_t>& breakpoints
   for (uint64_t addr : breakpoints)
     if (!insert_breakpoint(addr).ok()) pending_breakpoints_.push_back(addr);
   watches_.clear();
-  for (const TravelWatch& w : watches) watches_.push_back({w.kind, w.addr, w.len});
+  for (const TravelWatch& w : watches) {
+    watches_.push_back({w.kind, w.addr, w.len, {}});
+    remember_value(watches_.back());
+  }
   return apply_watchpoints();
 }
 
@@ -402,6 +418,11 @@ Result<DebugStop> DebugSession::follow_step_back(const TravelOrder& o) {
     auto s = run_to(start, nullptr, nullptr);
     if (!s || ends_run(*s)) return s;
     moved = true;
+    // Stepping back again from near here (reverse-step, reverse-next) will
+    // start from this boundary, not from the older checkpoint.
+    auto resumed = auto_checkpoint(false);
+    if (!resumed) return resumed.error();
+    if (*resumed) return DebugStop{DebugStopKind::kTravel};
   }
   auto now_ticks = ticks(f.tid);
   if (f.ticks > 1 && (!now_ticks || *now_ticks + 1 < f.ticks)) {

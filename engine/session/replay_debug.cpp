@@ -11,6 +11,13 @@ namespace ebb::session {
 namespace {
 constexpr int kTrapTrace = 2;   // TRAP_TRACE: a single step finished
 constexpr int kTrapHwbkpt = 4;  // TRAP_HWBKPT: a debug register fired
+// ptrace_notify(SIGTRAP) after a signal delivered by PTRACE_SINGLESTEP (the
+// kernel's signal_setup_done) reports si_code SIGTRAP.
+constexpr int kTrapSignalDelivered = SIGTRAP;
+// At a handler's entry rsp points at struct rt_sigframe: pretcode (8), then
+// the ucontext, whose uc_mcontext (at 40) holds eflags at 136 (REG_EFL 17).
+constexpr uint64_t kSigframeEflags = 40 + 17 * 8;
+constexpr uint64_t kFlagTrap = 0x100;
 }  // namespace
 
 void Replayer::debug_stop(ReplayTask& task, DebugStopKind kind, int signal, int exit_code, uint64_t addr) {
@@ -81,12 +88,28 @@ Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
     return true;
   }
   if (info->si_code == kTrapHwbkpt && debugged(task)) {
-    uint64_t hit = debug_->hardware_hit(task);
-    if (hit) {
-      debug_stop(task, DebugStopKind::kWatch, 0, 0, hit);
+    bool fired = false;
+    uint64_t hit = debug_->hardware_hit(task, &fired);
+    if (hit || fired) {  // fired alone: a read watchpoint saw a write; a step may end here too
+      if (hit) debug_stop(task, DebugStopKind::kWatch, 0, 0, hit);
+      else if (task.stepping) debug_stop(task, DebugStopKind::kStep);
       EBB_TRY(resume_for_debugger(task));
       return true;
     }
+  }
+  if (info->si_code == kTrapSignalDelivered && task.stepping) {
+    // A single step that delivered a signal stops at the handler's entry.
+    // The kernel saved the step's trap flag in the signal frame: cleared
+    // there, or the handler's return (rt_sigreturn) would trap again.
+    uint64_t flags = 0;
+    RemoteAddr saved(regs->rsp + kSigframeEflags);
+    if (task.t.read(saved, &flags, sizeof flags).ok() && (flags & kFlagTrap)) {
+      flags &= ~kFlagTrap;
+      EBB_TRY(task.t.write(saved, &flags, sizeof flags));
+    }
+    debug_stop(task, DebugStopKind::kStep);
+    EBB_TRY(resume_for_debugger(task));
+    return true;
   }
   if (info->si_code == kTrapTrace && task.stepping) {
     if (inside_tick_sequence(task, regs->rip)) {  // not an instruction of the program: on

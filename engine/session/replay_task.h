@@ -105,7 +105,9 @@ class DebugHook {
   // kernel (a replayed syscall) hits, or 0.
   virtual uint64_t watched(uint64_t addr, uint64_t len) = 0;
   // After a debug-register trap: the watchpoint that fired (from DR6), or 0.
-  virtual uint64_t hardware_hit(ReplayTask& task) = 0;
+  // `fired` (when given) is set when a debug register fired at all: a read
+  // watchpoint that saw a write (the value changed) fires but is no hit.
+  virtual uint64_t hardware_hit(ReplayTask& task, bool* fired = nullptr) = 0;
   // A task was created (clone): debug registers are not inherited, so the
   // debugger's watchpoints are set in it.
   virtual Status task_created(ReplayTask& task) = 0;

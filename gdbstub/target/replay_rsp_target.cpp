@@ -192,6 +192,7 @@ ReplayFileSystem::~ReplayFileSystem() { close_all(); }
 void ReplayFileSystem::close_all() {
   for (auto& [client_fd, host_fd] : files_) ::close(host_fd);
   files_.clear();
+  paths_.clear();
 }
 
 // Every process of the recording sees the same host files here, so the
@@ -217,7 +218,33 @@ RspResult<int> ReplayFileSystem::open(const RspOpenRequest& request) {
   if (fd < 0) return RspError{errno, "open " + request.path + ": " + strerror(errno)};
   int client_fd = next_fd_++;
   files_[client_fd] = fd;
+  paths_[client_fd] = path;
   return client_fd;
+}
+
+std::string ReplayFileSystem::save() const {
+  std::string out;
+  for (const auto& [client_fd, path] : paths_) out += "F " + std::to_string(client_fd) + " " + path + "\n";
+  return out + "N " + std::to_string(next_fd_) + "\n";
+}
+
+void ReplayFileSystem::restore(const std::string& text) {
+  close_all();
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(at, end - at);
+    at = end + 1;
+    int client_fd = 0, consumed = 0;
+    if (std::sscanf(line.c_str(), "N %d", &next_fd_) == 1) continue;
+    if (std::sscanf(line.c_str(), "F %d %n", &client_fd, &consumed) != 1 || consumed == 0) continue;
+    std::string path = line.substr(static_cast<size_t>(consumed));
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;  // gone: the client's reads of it fail with EBADF
+    files_[client_fd] = fd;
+    paths_[client_fd] = path;
+  }
 }
 
 RspResult<RspBytes> ReplayFileSystem::pread(int fd, uint64_t count, uint64_t offset) {
@@ -239,6 +266,7 @@ RspResult<Done> ReplayFileSystem::close(int fd) {
   if (it == files_.end()) return RspError{EBADF, "close: no open file " + std::to_string(fd)};
   ::close(it->second);
   files_.erase(it);
+  paths_.erase(fd);
   return Done{};
 }
 
@@ -483,9 +511,10 @@ RspResult<RspStopEvent> ReplayRspTarget::resume(const RspResumeRequest& request,
   return stop_event(*stop);
 }
 
-// "B addr software hardware" and "W kind addr length" lines.
+// The open files (ReplayFileSystem::save), then "B addr software hardware"
+// and "W kind addr length" lines.
 std::string ReplayRspTarget::save_tables() const {
-  std::string out;
+  std::string out = files_.save();
   for (const auto& [addr, kinds] : breakpoints_)
     out += "B " + std::to_string(addr) + " " + (kinds.software ? "1" : "0") + " " + (kinds.hardware ? "1" : "0") + "\n";
   for (const Watchpoint& w : watchpoints_)
@@ -495,6 +524,7 @@ std::string ReplayRspTarget::save_tables() const {
 }
 
 void ReplayRspTarget::restore_tables(const std::string& text) {
+  files_.restore(text);
   breakpoints_.clear();
   watchpoints_.clear();
   size_t at = 0;

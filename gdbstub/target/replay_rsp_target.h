@@ -56,10 +56,15 @@ class ReplayFileSystem final : public RspFileSystem {
 
   // Closes every open file (the client went away).
   void close_all();
+  // The open files as text ("F fd path" lines, then "N next-fd"), and back:
+  // a process resumed from a checkpoint reopens what the client has open.
+  std::string save() const;
+  void restore(const std::string& text);
 
  private:
   api::ReplayTarget& replay_;
   std::map<int, int> files_;  // the client's descriptor -> host fd
+  std::map<int, std::string> paths_;  // the client's descriptor -> the host path opened
   int next_fd_ = 1;
 };
 
