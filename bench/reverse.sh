@@ -55,20 +55,23 @@ begin=$(date +%s.%N)
 native=$(awk -v b="$begin" -v e="$(date +%s.%N)" 'BEGIN { print e - b }')
 per_second=$(awk -v r="$calibration" -v t="$native" 'BEGIN { printf "%d\n", r / t }')
 
-printf '%-8s %-6s %12s %14s %16s %8s %8s\n' seconds ticks "to finish()" "reverse-stepi" "reverse-continue" "rs/to" "rc/to"
+printf '%-8s %-6s %8s %12s %14s %16s %8s %8s\n' seconds ticks native "to finish()" "reverse-stepi" "reverse-continue" "rs/to" "rc/to"
 for s in "${seconds[@]}"; do
   rounds=$(awk -v p="$per_second" -v s="$s" 'BEGIN { printf "%d\n", p * s }')
+  begin=$(date +%s.%N)
+  "$out/rev_loop" "$rounds" >/dev/null
+  native=$(awk -v b="$begin" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2fs\n", e - b }')
   for ticks in none soft; do
     trace="$out/traces/rev_loop-$s-$ticks"
     rm -rf "$trace"
     "$ebb" record --ticks="$ticks" -o "$trace" -- "$out/rev_loop" "$rounds" >/dev/null 2>&1
     line="$("$ebb" replay "$trace" -- -nx -batch -x "$out/reverse.py" 2>/dev/null | grep '^RESULT' || true)"
     if [[ -z "$line" ]]; then
-      printf '%-8s %-6s %12s\n' "$s" "$ticks" fail
+      printf '%-8s %-6s %8s %12s\n' "$s" "$ticks" "$native" fail
       continue
     fi
     read -r _ _ to_end _ step _ back where <<<"$line"
-    printf '%-8s %-6s %11.2fs %13s %15.2fs %8s %8s  (%s)\n' "$s" "$ticks" "$to_end" \
+    printf '%-8s %-6s %8s %11.2fs %13s %15.2fs %8s %8s  (%s)\n' "$s" "$ticks" "$native" "$to_end" \
       "$(awk -v x="$step" 'BEGIN { if (x < 0) print "refused"; else printf "%.2fs\n", x }')" "$back" \
       "$(awk -v a="$step" -v b="$to_end" 'BEGIN { if (a < 0) print "-"; else printf "%.2f\n", a / b }')" \
       "$(awk -v a="$back" -v b="$to_end" 'BEGIN { printf "%.2f\n", a / b }')" "$where"

@@ -174,6 +174,7 @@ class DebugSession : public DebugHook {
   Result<DebugStop> settle(Result<DebugStop> out);
   Result<bool> auto_checkpoint(bool origin);
   Result<bool> ensure_origin();
+  bool auto_due(uint64_t event) const;
   Result<std::vector<AutoCheckpoint>> auto_checkpoints();
   Result<Moment> moment_now(pid_t tid);
   bool at(const Moment& m);
@@ -206,7 +207,7 @@ class DebugSession : public DebugHook {
   uint64_t last_auto_event_ = 0;
   int autos_made_ = 0;
   std::vector<uint64_t> pending_breakpoints_;  // not insertable yet at this earlier point
-  std::string no_reverse_why_;                 // a checkpoint could not be made
+  std::string no_reverse_why_;                 // why the origin could not be made
   std::unique_ptr<Diversion> diversion_;
   std::unique_ptr<CheckpointStore> checkpoints_;
   std::map<pid_t, uint64_t> tick_stops_;  // recorded tid -> the tick to stop it at

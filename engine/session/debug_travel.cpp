@@ -44,11 +44,17 @@ Error unreachable() { return make_error(ErrorKind::kDivergence, "reverse executi
 
 }  // namespace
 
-bool DebugSession::checkpoint_due(uint64_t event) {
-  if (!pending_breakpoints_.empty()) return true;  // run_internal retries them at boundaries
-  if (!checkpoints_->available() || !origin_made_ || diversion_ || !no_reverse_why_.empty()) return false;
+// Whether an automatic checkpoint is due at the boundary after `event`: the
+// origin, when it could not be made at the first stop, or the next one.
+bool DebugSession::auto_due(uint64_t event) const {
+  if (!checkpoints_->available() || !first_stop_sent_ || diversion_) return false;
+  if (!origin_made_) return true;
   if (event == last_auto_event_) return false;
   return std::chrono::steady_clock::now() - last_auto_ >= std::chrono::milliseconds(interval_ms(autos_made_));
+}
+
+bool DebugSession::checkpoint_due(uint64_t event) {
+  return !pending_breakpoints_.empty() || auto_due(event);  // run_internal retries breakpoints there
 }
 
 // Forward until a stop for the debugger, pausing at boundaries for
@@ -61,11 +67,8 @@ Result<DebugStop> DebugSession::run_internal(pid_t step_tid) {
     if (!out || out->kind != DebugStopKind::kCheckpoint) return out;
     for (auto it = pending_breakpoints_.begin(); it != pending_breakpoints_.end();)
       it = insert_breakpoint(*it).ok() ? pending_breakpoints_.erase(it) : std::next(it);
-    if (!checkpoints_->available() || !origin_made_ || diversion_ || !no_reverse_why_.empty()) continue;
-    if (replayer_event() == last_auto_event_ ||
-        std::chrono::steady_clock::now() - last_auto_ < std::chrono::milliseconds(interval_ms(autos_made_)))
-      continue;
-    auto resumed = auto_checkpoint(false);
+    if (!auto_due(replayer_event())) continue;
+    auto resumed = origin_made_ ? auto_checkpoint(false) : ensure_origin();
     if (!resumed) return resumed.error();
     if (*resumed) return DebugStop{DebugStopKind::kTravel};
   }
@@ -92,11 +95,17 @@ Result<bool> DebugSession::auto_checkpoint(bool origin) {
   }
   auto made = checkpoints_->create(*replayer_, where);
   if (!made) {
-    // Not fatal for going forward; going back says why.
-    no_reverse_why_ = made.error().message;
-    log_warn("no checkpoint for reverse execution: %s", no_reverse_why_.c_str());
+    // Not fatal: a later boundary may do (a clone in progress here, say).
+    // Without an origin, going back says why.
+    log_debug("no checkpoint for reverse execution at event %llu: %s", static_cast<unsigned long long>(event),
+              made.error().message.c_str());
+    if (origin) {
+      origin_made_ = false;
+      no_reverse_why_ = made.error().message;
+    }
     return false;
   }
+  if (origin) no_reverse_why_.clear();
   ++autos_made_;
   if (!made->resumed) return false;
   me.id = made->id;
@@ -107,7 +116,8 @@ Result<bool> DebugSession::auto_checkpoint(bool origin) {
   return true;
 }
 
-// The origin: the first checkpoint, at the first stop the debugger leaves.
+// The origin: the first checkpoint, at the first stop the debugger leaves
+// (or the first event boundary after it where the replay can be copied).
 Result<bool> DebugSession::ensure_origin() {
   if (origin_made_ || !checkpoints_->available() || diversion_ || finished_) return false;
   origin_made_ = true;
@@ -157,6 +167,11 @@ Result<Moment> DebugSession::moment_now(pid_t tid) {
     auto n = clock->ticks(t->t);
     if (n) m.ticks = *n;
   }
+  // As much of the stack's top as is mapped (the stack may end sooner).
+  std::vector<uint8_t> top(kStackPrint);
+  size_t len = top.size();
+  while (len >= 64 && !t->t.read(RemoteAddr(regs->rsp), top.data(), len).ok()) len /= 2;
+  if (len >= 64) m.stack_print = print_of(top.data(), len);
   return m;
 }
 
@@ -166,7 +181,7 @@ Result<Moment> DebugSession::moment_now(pid_t tid) {
 bool DebugSession::at(const Moment& m) {
   if (m.boundary || replayer_event() + 1 < m.event) return false;
   auto now = moment_now(m.tid);
-  return now && now->ticks == m.ticks && same_registers(now->regs, m.regs);
+  return now && now->ticks == m.ticks && same_registers(now->regs, m.regs) && now->stack_print == m.stack_print;
 }
 
 // Forward to `m`. With `last_hit`: the last stop at one of
@@ -543,8 +558,9 @@ Result<DebugStop> DebugSession::reverse(pid_t step_tid, std::function<bool()> in
   if (!origin) return origin.error();
   Result<DebugStop> out = DebugStop{DebugStopKind::kTravel};
   if (!*origin) {
-    if (!no_reverse_why_.empty())
-      return make_error(ErrorKind::kUnsupported, "reverse execution is unavailable: " + no_reverse_why_);
+    if (!origin_made_)
+      return make_error(ErrorKind::kUnsupported, "reverse execution has no history yet: " +
+                                                     (no_reverse_why_.empty() ? std::string("no checkpoint") : no_reverse_why_));
     if (goal_) {
       Goal goal = *goal_;
       goal_.reset();

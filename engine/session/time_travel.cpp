@@ -83,16 +83,25 @@ bool same_registers(const std::array<uint64_t, 27>& a, const std::array<uint64_t
   return true;
 }
 
+uint64_t print_of(const uint8_t* bytes, size_t len) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < len; ++i) {
+    h ^= bytes[i];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
 std::string encode_moment(const Moment& m) {
   std::string out = hex(m.event) + ":" + (m.boundary ? "1" : "0") + ":" + hex(static_cast<uint64_t>(m.tid)) + ":" +
                     hex(m.ticks) + ":";
   for (size_t i = 0; i < m.regs.size(); ++i) out += (i ? "," : "") + hex(m.regs[i]);
-  return out;
+  return out + ":" + hex(m.stack_print);
 }
 
 Result<Moment> decode_moment(const std::string& text) {
   auto parts = split(text, ':');
-  if (parts.size() != 5) return malformed("moment");
+  if (parts.size() != 6) return malformed("moment");
   Moment m;
   uint64_t tid = 0;
   if (!parse_hex(parts[0], m.event) || !parse_hex(parts[2], tid) || !parse_hex(parts[3], m.ticks))
@@ -103,6 +112,7 @@ Result<Moment> decode_moment(const std::string& text) {
   if (regs.size() != m.regs.size()) return malformed("registers");
   for (size_t i = 0; i < regs.size(); ++i)
     if (!parse_hex(regs[i], m.regs[i])) return malformed("registers");
+  if (!parse_hex(parts[5], m.stack_print)) return malformed("stack print");
   return m;
 }
 

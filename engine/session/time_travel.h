@@ -31,7 +31,15 @@ struct Moment {
   pid_t tid = 0;
   uint64_t ticks = 0;
   std::array<uint64_t, 27> regs{};  // user_regs_struct order
+  // A hash of the stack's top (kStackPrint bytes from rsp): without the
+  // clock, two moments of a thread can have the same registers (a recursion
+  // or a loop whose state is in memory); their stacks mostly differ.
+  uint64_t stack_print = 0;
 };
+
+inline constexpr size_t kStackPrint = 1024;
+// FNV-1a 64 of `bytes`.
+uint64_t print_of(const uint8_t* bytes, size_t len);
 
 // Whether registers `a` and `b` are the same state (the trap and resume
 // flags, and orig_rax, which holds a syscall's number only in the kernel's

@@ -4,7 +4,7 @@
 A scenario (scenarios/NAME.gdb) is a list of gdb commands, one a line, after
 a header of comments:
 
-  # tracee: NAME        tracees/NAME.c, built -g -O0 (required)
+  # tracee: NAME        tracees/NAME.c, built -g -O0 (NAME ending in _o2: -g -O2) (required)
   # record-exit: N      the status `ebb record` must end with (-SIG: killed)
   # mode: gdb|server|ebb
   #                     gdb (default): `ebb replay TRACE -- -nx -batch -ex CMD...`,

@@ -17,6 +17,7 @@ Moment sample_moment() {
   m.ticks = 987654321;
   for (size_t i = 0; i < m.regs.size(); ++i) m.regs[i] = 0x1000 * i + 7;
   m.regs[0] = ~0ull;
+  m.stack_print = 0xfeedfacecafebeefull;
   return m;
 }
 
@@ -41,6 +42,7 @@ TEST(TravelOrder, RoundTripsEveryField) {
   EXPECT_EQ(back->target.ticks, o.target.ticks);
   EXPECT_FALSE(back->target.boundary);
   EXPECT_EQ(back->target.regs, o.target.regs);
+  EXPECT_EQ(back->target.stack_print, o.target.stack_print);
   EXPECT_EQ(back->report.kind, 7);
   EXPECT_EQ(back->report.tid, 4321);
   EXPECT_EQ(back->report.signal, 11);
