@@ -366,8 +366,12 @@ Status DebugSession::remove_watchpoint(int kind, uint64_t addr, uint64_t len) {
 // 18+4i (00 1 byte, 01 2, 11 4, 10 8). x86 has no read-only watch: reads
 // use "read or write".
 Status DebugSession::apply_watchpoints() {
-  for (auto& [tid, t] : replayer_->tasks())
-    if (t->tgid == pid_) EBB_TRY(apply_watchpoints(*t));
+  for (auto& [tid, t] : replayer_->tasks()) {
+    if (t->tgid != pid_ || t->exited_stop) continue;
+    Status st = apply_watchpoints(*t);
+    // A thread that is ending (its exit not replayed yet) has no registers.
+    if (!st.ok() && st.error().kind != ErrorKind::kTraceeGone) return st;
+  }
   return ok_status();
 }
 

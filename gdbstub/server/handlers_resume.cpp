@@ -88,13 +88,22 @@ RspReply RspSession::resume_with(RspResumeRequest request) {
     log_warn("rsp: resume failed: %s", stop.error().message.c_str());
     RspStopEvent failed{RspStopReason::kInterrupted, target_.current_thread(), SIGINT, {}, 0};
     last_stop_ = failed;
+    select_stopped_thread(failed);
     RspReply reply;
     reply.packets.push_back(reply_console_output("ebb: " + stop.error().message + "\n"));
     reply.packets.push_back(stop_reply(failed));
     return reply;
   }
   last_stop_ = *stop;
+  select_stopped_thread(*stop);
   return RspReply::one(stop_reply(*stop));
+}
+
+// gdb takes the thread a stop reply names to be the stub's general thread
+// from then on (remote.c, record_currthread: it sends no Hg before its `g`),
+// as gdbserver makes it.
+void RspSession::select_stopped_thread(const RspStopEvent& stop) {
+  if (stop.thread.tid > 0) general_ = RspThreadId{stop.thread.pid, stop.thread.tid};
 }
 
 // The legacy packets act on one thread: Hc's when it names one (the others

@@ -104,6 +104,7 @@ class RspSession {
   // Helpers shared by the handler files.
   RspResult<RspThread> resolve_thread(const RspThreadId& id);
   RspResult<RspThread> general_thread() { return resolve_thread(general_); }
+  void select_stopped_thread(const RspStopEvent& stop);
   RspReply resume_with(RspResumeRequest request);
   RspResult<RspResumeRequest> legacy_request(RspResumeKind kind, RspResumeKind others,
                                              int rsp_signal);
