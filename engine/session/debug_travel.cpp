@@ -407,7 +407,7 @@ Result<DebugStop> DebugSession::follow_scan(const TravelOrder& o) {
     next.report = TravelReport{static_cast<int>(hit->stop.kind), hit->stop.tid, 0, hit->stop.addr};
     // A watchpoint stops before the access, as when running backwards.
     next.kind = hit->stop.kind == DebugStopKind::kWatch ? TravelKind::kStepBack : TravelKind::kGoto;
-    next.whole_window = false;
+    next.window = 2;
     EBB_TRY(send_here(next));
   }
   if (!resumed_from_ || resumed_from_->origin) EBB_TRY(history_begins_here(o));
@@ -419,17 +419,19 @@ Result<DebugStop> DebugSession::follow_scan(const TravelOrder& o) {
   return unreachable();
 }
 
-// One instruction back in target.tid: step it from the boundary two events
+// One instruction back in target.tid: step it from a boundary a few events
 // before (or from the checkpoint) up to the target, and go to the step
-// before.
+// before. The instruction before may lie before that boundary (the thread
+// waited in a syscall while others ran, or was preempted): then again with
+// a window four times as wide, up to the whole stretch from the checkpoint.
 Result<DebugStop> DebugSession::follow_step_back(const TravelOrder& o) {
   EBB_TRY(set_debugger_state({}, {}));
   const Moment& f = o.target;
   bool moved = false;
-  if (!o.whole_window && f.event > 2 && replayer_event() + 2 < f.event) {
+  if (o.window && f.event > o.window && replayer_event() + o.window < f.event) {
     Moment start;
     start.boundary = true;
-    start.event = f.event - 2;
+    start.event = f.event - o.window;
     auto s = run_to(start, nullptr, nullptr);
     if (!s || ends_run(*s)) return s;
     moved = true;
@@ -444,16 +446,17 @@ Result<DebugStop> DebugSession::follow_step_back(const TravelOrder& o) {
     // With the clock: to the first moment of the tick before, a short stretch to step.
     auto s = run_to_tick(f.tid, f.ticks - 1);
     if (!s || ends_run(*s)) return s;
-    moved = true;
   }
   std::optional<Moment> prev;
+  bool prev_in_syscall = false;
   uint64_t steps = 0;
   while (!at(f)) {
     if (++steps > kMaxBackSteps)
       return make_error(ErrorKind::kUnsupported,
                         "stepping back needs more than " + std::to_string(kMaxBackSteps) +
                             " single steps here (a long stretch without system calls): record with --ticks=soft");
-    if (!replayer_->find_task(f.tid)) {  // created later in the window
+    ReplayTask* task = replayer_->find_task(f.tid);
+    if (!task) {  // created later in the window
       Moment next_boundary;
       next_boundary.boundary = true;
       next_boundary.event = replayer_event() + 1;
@@ -463,7 +466,11 @@ Result<DebugStop> DebugSession::follow_step_back(const TravelOrder& o) {
     }
     auto here = moment_now(f.tid);
     if (!here) return here.error();
-    if (shown_as_program(f.tid, *here)) prev = *here;  // not inside a trampoline's own instructions
+    if (shown_as_program(f.tid, *here)) {  // not inside a trampoline's own instructions
+      prev = *here;
+      // Waiting in a syscall is no instruction boundary: the one before is the syscall's.
+      prev_in_syscall = task->at_entry || task->in_syscall || task->in_replayed_syscall;
+    }
     auto s = run_internal(f.tid);
     if (!s || ends_run(*s)) return s;
     if (ended(*s)) return make_error(ErrorKind::kDivergence, "the replay ended while stepping back");
@@ -473,13 +480,11 @@ Result<DebugStop> DebugSession::follow_step_back(const TravelOrder& o) {
     }
   }
   TravelOrder next = o;
-  if (!prev) {
-    if (moved) {
-      next.whole_window = true;
-      EBB_TRY(send_here(next));
-    }
-    EBB_TRY(history_begins_here(o));
+  if ((!prev || prev_in_syscall) && moved) {
+    next.window = o.window * 4 > f.event ? 0 : o.window * 4;
+    EBB_TRY(send_here(next));
   }
+  if (!prev) EBB_TRY(history_begins_here(o));
   next.kind = TravelKind::kGoto;
   next.target = *prev;
   EBB_TRY(send_here(next));

@@ -120,7 +120,7 @@ std::string TravelOrder::encode() const {
   std::string out = "kind=" + hex(static_cast<uint64_t>(kind)) + " cp=" + hex(static_cast<uint64_t>(checkpoint)) +
                     " at=" + encode_moment(target) + " rep=" + hex(static_cast<uint64_t>(report.kind)) + ":" +
                     hex(static_cast<uint64_t>(report.tid)) + ":" + hex(static_cast<uint64_t>(report.signal)) + ":" +
-                    hex(report.addr) + " ww=" + (whole_window ? "1" : "0") + " bp=";
+                    hex(report.addr) + " win=" + hex(window) + " bp=";
   for (size_t i = 0; i < breakpoints.size(); ++i) out += (i ? "," : "") + hex(breakpoints[i]);
   out += " w=";
   for (size_t i = 0; i < watches.size(); ++i)
@@ -137,7 +137,7 @@ Result<TravelOrder> TravelOrder::decode(const std::string& line) {
     if (eq == std::string::npos) return malformed("token " + token);
     fields[token.substr(0, eq)] = token.substr(eq + 1);
   }
-  for (const char* key : {"kind", "cp", "at", "rep", "ww", "bp", "w", "cs", "home", "err"})
+  for (const char* key : {"kind", "cp", "at", "rep", "win", "bp", "w", "cs", "home", "err"})
     if (!fields.count(key)) return malformed(std::string("no ") + key);
   TravelOrder o;
   uint64_t v = 0;
@@ -154,7 +154,7 @@ Result<TravelOrder> TravelOrder::decode(const std::string& line) {
   for (int i = 0; i < 4; ++i)
     if (!parse_hex(rep[i], r[i])) return malformed("report");
   o.report = TravelReport{static_cast<int>(r[0]), static_cast<pid_t>(r[1]), static_cast<int>(r[2]), r[3]};
-  o.whole_window = fields["ww"] == "1";
+  if (!parse_hex(fields["win"], o.window)) return malformed("window");
   if (!fields["bp"].empty()) {
     for (const std::string& b : split(fields["bp"], ',')) {
       if (!parse_hex(b, v)) return malformed("breakpoint");

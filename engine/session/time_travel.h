@@ -71,7 +71,10 @@ struct TravelOrder {
   int checkpoint = 0;  // the checkpoint that runs the order
   Moment target;
   TravelReport report;
-  bool whole_window = false;  // kStepBack: step from the checkpoint itself, not from the event before
+  // kStepBack: step from the boundary this many events before the target
+  // (0: from the checkpoint itself); a step back whose instruction lies
+  // before that widens it.
+  uint64_t window = 2;
   // Where the debugger was when the travel began: a travel that fails goes
   // back there (a kGoto with `error`) and then reports the error.
   Moment home;

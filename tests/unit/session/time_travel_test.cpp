@@ -27,7 +27,7 @@ TEST(TravelOrder, RoundTripsEveryField) {
   o.checkpoint = 1000003;
   o.target = sample_moment();
   o.report = TravelReport{7, 4321, 11, 0x7ffe0010};
-  o.whole_window = true;
+  o.window = 32;
   o.breakpoints = {0x401000, 0x7f0000001234};
   o.watches = {{1, 0x601040, 8}, {3, 0x601048, 4}};
   o.client_state = "B 4198400 1 0\nW 1 6295616 8\n with spaces and = signs";
@@ -47,7 +47,7 @@ TEST(TravelOrder, RoundTripsEveryField) {
   EXPECT_EQ(back->report.tid, 4321);
   EXPECT_EQ(back->report.signal, 11);
   EXPECT_EQ(back->report.addr, 0x7ffe0010u);
-  EXPECT_TRUE(back->whole_window);
+  EXPECT_EQ(back->window, 32u);
   EXPECT_EQ(back->breakpoints, o.breakpoints);
   ASSERT_EQ(back->watches.size(), 2u);
   EXPECT_EQ(back->watches[1].kind, 3);

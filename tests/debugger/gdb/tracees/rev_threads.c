@@ -22,8 +22,8 @@ static void visit(int id, int round) {
 static void *worker(void *arg) {
   int id = *(int *)arg;
   for (int round = 0; round < ROUNDS; round++) {
-    visit(id, round);
-    sched_yield();
+    visit(id, round); /* @worker_visit */
+    sched_yield(); /* @worker_yield */
   }
   pthread_barrier_wait(&done);
   return NULL;
