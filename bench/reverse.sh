@@ -8,7 +8,8 @@
 #   - `reverse-continue` to the breakpoint on start(), back across the loop,
 # and prints each as a multiple of the replay to finish().
 #
-#   bash bench/reverse.sh [SECONDS...]     (default: 1 10; the 100 takes ~10 minutes)
+#   bash bench/reverse.sh [SECONDS...]     (default: 1 10)
+#   EBB_BENCH_TICKS=none bash bench/reverse.sh 100   (100 s without the clock: ~8 minutes)
 #
 # Noisy shared machines: compare the ratios of one run. Nothing here is a test.
 set -euo pipefail
@@ -61,7 +62,7 @@ for s in "${seconds[@]}"; do
   begin=$(date +%s.%N)
   "$out/rev_loop" "$rounds" >/dev/null
   native=$(awk -v b="$begin" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2fs\n", e - b }')
-  for ticks in none soft; do
+  for ticks in ${EBB_BENCH_TICKS:-none soft}; do
     trace="$out/traces/rev_loop-$s-$ticks"
     rm -rf "$trace"
     "$ebb" record --ticks="$ticks" -o "$trace" -- "$out/rev_loop" "$rounds" >/dev/null 2>&1

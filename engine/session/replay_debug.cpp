@@ -18,6 +18,9 @@ constexpr int kTrapSignalDelivered = SIGTRAP;
 // the ucontext, whose uc_mcontext (at 40) holds eflags at 136 (REG_EFL 17).
 constexpr uint64_t kSigframeEflags = 40 + 17 * 8;
 constexpr uint64_t kFlagTrap = 0x100;
+// A single step through a trampoline: its tick sequence is a few dozen
+// instructions at most.
+constexpr int kMaxExtraSteps = 256;
 }  // namespace
 
 void Replayer::debug_stop(ReplayTask& task, DebugStopKind kind, int signal, int exit_code, uint64_t addr) {
@@ -43,7 +46,11 @@ Status Replayer::resume_for_debugger(ReplayTask& task) {
     if (!regs) return regs.error();
     uint8_t insn[2] = {};
     bool is_syscall = task.t.read(RemoteAddr(regs->rip), insn, sizeof insn).ok() && insn[0] == 0x0f && insn[1] == 0x05;
-    if (!is_syscall) return task.t.resume_step(sig);
+    if (!is_syscall) {
+      task.step_from = shown_pc(task, regs->rip);
+      task.extra_steps = 0;
+      return task.t.resume_step(sig);
+    }
   }
   return task.t.resume_syscall(sig);
 }
@@ -112,7 +119,11 @@ Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
     return true;
   }
   if (info->si_code == kTrapTrace && task.stepping) {
-    if (inside_tick_sequence(task, regs->rip)) {  // not an instruction of the program: on
+    // Patched code (the soft tick clock): the jmp to a trampoline, its tick
+    // sequence and the copy of the instruction the step started at are one
+    // instruction of the program; the step goes on through them.
+    bool same = inside_tick_sequence(task, regs->rip) || shown_pc(task, regs->rip) == task.step_from;
+    if (same && ++task.extra_steps < kMaxExtraSteps) {
       EBB_TRY(task.t.resume_step(0));
       return true;
     }
@@ -127,6 +138,13 @@ Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
 // trampoline's own instructions, so that it ends where one of the program's
 // would: at its next instruction or at the copy of a displaced one (which
 // DebugSession shows at its original address).
+uint64_t Replayer::shown_pc(const ReplayTask& task, uint64_t pc) const {
+  auto it = clocks_.find(task.tgid);
+  if (it == clocks_.end()) return pc;
+  auto where = it->second->lookup(pc);
+  return where ? where->original.addr() : pc;
+}
+
 bool Replayer::inside_tick_sequence(const ReplayTask& task, uint64_t pc) const {
   auto it = clocks_.find(task.tgid);
   if (it == clocks_.end()) return false;

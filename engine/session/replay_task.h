@@ -42,6 +42,8 @@ struct ReplayTask {
   std::optional<ptrace::Stop> exited_stop;  // its death, when already collected
   ReplayTask* vfork_parent = nullptr;       // while a vfork child shares its parent's memory
   bool stepping = false;                    // the debugger asked for one instruction
+  uint64_t step_from = 0;                   // the program's pc the step started at (patches hidden)
+  int extra_steps = 0;                      // steps of it taken through a trampoline
   bool in_replayed_syscall = false;         // between a replayed syscall's entry and exit stops
   bool tick_stop_armed = false;             // its countdown is armed for the debugger's tick stop
   bool interrupting = false;                // PTRACE_INTERRUPT sent for the debugger
@@ -146,6 +148,8 @@ class Replayer {
   // Whether `pc` lies in a trampoline's own instructions (soft tick clock),
   // not in a copy of one of the program's.
   bool inside_tick_sequence(const ReplayTask& task, uint64_t pc) const;
+  // `pc` as the debugger is shown it: a copy's original address.
+  uint64_t shown_pc(const ReplayTask& task, uint64_t pc) const;
   // Whether the recorded process `tgid` has memfds shadowed in ebb.
   bool has_shadows(pid_t tgid) const {
     auto it = shadows_.find(tgid);
