@@ -257,23 +257,25 @@ Result<std::vector<std::pair<uint64_t, uint64_t>>> SoftClock::unpatched_code(ptr
   return out;
 }
 
-// The cases of the mapping's switch statements: each jump table (a guess of
-// ticks::jump_table_bases) holds 32-bit offsets from its own address; the
-// entries are read from the tracee until one leads outside the mapping.
+// The cases of the mapping's switch statements (ticks::jump_table_bases guesses the tables,
+// ticks::jump_table_cases reads their entries from the tracee).
 std::vector<RemoteAddr> SoftClock::jump_table_targets(ptrace::Tracee& t, const std::vector<uint8_t>& code,
                                                       uint64_t start, uint64_t end) {
-  constexpr size_t kMaxEntries = 1024;
-  std::vector<RemoteAddr> out;
-  for (RemoteAddr table : ticks::jump_table_bases(code, RemoteAddr(start))) {
-    std::vector<int32_t> entries(kMaxEntries);
-    size_t got = t.read_best_effort(table, entries.data(), entries.size() * sizeof(int32_t));
-    for (size_t i = 0; i < got / sizeof(int32_t); ++i) {
-      uint64_t target = table.addr() + static_cast<uint64_t>(static_cast<int64_t>(entries[i]));
-      if (target < start || target >= end) break;
-      out.push_back(RemoteAddr(target));
-    }
-  }
-  return out;
+  const std::vector<ticks::JumpTable> tables = ticks::jump_table_bases(code, RemoteAddr(start));
+  return ticks::jump_table_cases(tables, RemoteAddr(start), end - start,
+                                 [&](RemoteAddr at, void* buffer, size_t len) -> size_t {
+                                   if (t.read(at, buffer, len).ok()) return len;
+                                   // The readable prefix, page by page.
+                                   auto* p = static_cast<uint8_t*>(buffer);
+                                   size_t done = 0;
+                                   while (done < len) {
+                                     const size_t n = std::min<size_t>(
+                                         kPage - (at.addr() + done) % kPage, len - done);
+                                     if (!t.read(RemoteAddr(at.addr() + done), p + done, n).ok()) break;
+                                     done += n;
+                                   }
+                                   return done;
+                                 });
 }
 
 Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint64_t end,

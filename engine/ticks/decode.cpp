@@ -114,12 +114,19 @@ bool Decoder::info(const uint8_t* bytes, size_t size, uint64_t address, InsnInfo
   info.may_fault = faulting_mnemonic(insn.mnemonic) || faulting_category(insn.meta.category) ||
                    (insn.attributes & ZYDIS_ATTRIB_IS_PRIVILEGED) != 0;
   info.unrelocatable = insn.mnemonic == ZYDIS_MNEMONIC_XBEGIN;
+  info.lea = insn.mnemonic == ZYDIS_MNEMONIC_LEA;
   for (uint8_t i = 0; i < insn.operand_count; ++i) {
     const ZydisDecodedOperand& op = ops[i];
     if (op.type != ZYDIS_OPERAND_TYPE_MEMORY) continue;
     if (op.mem.base == ZYDIS_REGISTER_RIP) {
       info.rip_relative = true;
       info.rip_target = end + static_cast<uint64_t>(op.mem.disp.value);
+    }
+    if (op.mem.base == ZYDIS_REGISTER_NONE && op.mem.index != ZYDIS_REGISTER_NONE &&
+        op.mem.scale == 8 && op.mem.segment != ZYDIS_REGISTER_FS &&
+        op.mem.segment != ZYDIS_REGISTER_GS) {
+      info.absolute_table_index = true;
+      info.absolute_table = static_cast<uint64_t>(op.mem.disp.value);
     }
     if (op.mem.type != ZYDIS_MEMOP_TYPE_AGEN && !safe_memory_operand(op)) info.may_fault = true;
   }

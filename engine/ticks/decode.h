@@ -31,6 +31,11 @@ struct InsnInfo {
   bool may_fault = false;      // the fault rule (docs/ticks.md, sites.h)
   bool rip_relative = false;   // a rip-relative memory or lea operand: a copy rewrites its disp32
   bool unrelocatable = false;  // relative in a way no copy keeps (xbegin)
+  bool lea = false;            // a lea (with rip_relative: `lea reg, [rip + d]`)
+  // A memory operand [disp32 + index*8] with no base: a non-PIC jump table's element
+  // (jump_table_bases); absolute_table is the disp32, sign-extended.
+  bool absolute_table_index = false;
+  uint64_t absolute_table = 0;
 };
 
 // True when a copy of an instruction at `from` that names `to` (a branch target, a rip-relative

@@ -1,6 +1,7 @@
 #include "engine/ticks/sites.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <optional>
 
@@ -261,27 +262,80 @@ const char* site_kind_name(SiteKind kind) {
   return kind == SiteKind::kBackEdge ? "back-edge" : "entry";
 }
 
-std::vector<RemoteAddr> jump_table_bases(std::span<const uint8_t> code, RemoteAddr load_address) {
+std::vector<JumpTable> jump_table_bases(std::span<const uint8_t> code, RemoteAddr load_address) {
   constexpr size_t kWindow = 8;  // instructions between the table's address and the jump
   const uint64_t base = load_address.addr();
-  std::vector<RemoteAddr> out;
+  std::vector<JumpTable> out;
   if (code.size() > UINT64_MAX - base) return out;
   Sweep s = sweep(code, base);
+  auto outside = [&](uint64_t a) { return a < s.base || a >= s.limit; };
+  // Whether an indirect jump follows instruction i within kWindow straight-line instructions.
+  auto jump_follows = [&](size_t i) {
+    for (size_t j = i + 1; j < s.insns.size() && j <= i + kWindow; ++j) {
+      if (s.insns[j].flow == Flow::kIndirectJump) return true;
+      if (s.insns[j].flow != Flow::kNext) return false;
+    }
+    return false;
+  };
   for (size_t i = 0; i < s.insns.size(); ++i) {
     const InsnInfo& in = s.insns[i];
-    if (!in.rip_relative || (in.rip_target >= s.base && in.rip_target < s.limit)) continue;
-    for (size_t j = i + 1; j < s.insns.size() && j <= i + kWindow; ++j) {
-      if (s.insns[j].flow == Flow::kIndirectJump) {
-        out.push_back(RemoteAddr(in.rip_target));
-        break;
-      }
-      if (s.insns[j].flow != Flow::kNext) break;
+    if (in.rip_relative && outside(in.rip_target) &&
+        ((in.lea && in.rip_target % 4 == 0) || jump_follows(i))) {
+      out.push_back({RemoteAddr(in.rip_target), JumpTableKind::kOffsets32});
+    }
+    if (in.absolute_table_index && outside(in.absolute_table) &&
+        (in.flow == Flow::kIndirectJump || jump_follows(i))) {
+      out.push_back({RemoteAddr(in.absolute_table), JumpTableKind::kAddresses64});
     }
   }
-  std::sort(out.begin(), out.end(), [](RemoteAddr a, RemoteAddr b) { return a.addr() < b.addr(); });
-  out.erase(std::unique(out.begin(), out.end(), [](RemoteAddr a, RemoteAddr b) { return a.addr() == b.addr(); }),
-            out.end());
+  auto key = [](const JumpTable& t) { return std::pair(t.base.addr(), t.kind); };
+  std::sort(out.begin(), out.end(), [&](const JumpTable& a, const JumpTable& b) { return key(a) < key(b); });
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+std::vector<RemoteAddr> jump_table_cases(std::span<const JumpTable> tables,
+                                         RemoteAddr load_address, uint64_t code_size,
+                                         const MemoryReader& read) {
+  // Most candidates are not tables and end at their first entry: read a few entries first.
+  constexpr size_t kFirstChunk = 16, kChunk = 256;
+  const uint64_t start = load_address.addr(), end = start + code_size;
+  std::vector<uint64_t> out;
+  std::vector<uint8_t> buffer(kChunk * sizeof(uint64_t));
+  for (const JumpTable& table : tables) {
+    const size_t entry_size = table.kind == JumpTableKind::kOffsets32 ? 4 : 8;
+    size_t index = 0, chunk = kFirstChunk;
+    bool done = false;
+    while (!done && index < kMaxJumpTableEntries) {
+      const size_t n = std::min(chunk, kMaxJumpTableEntries - index);
+      const size_t got = read(RemoteAddr(table.base.addr() + index * entry_size), buffer.data(),
+                              n * entry_size) / entry_size;
+      for (size_t k = 0; k < got; ++k) {
+        uint64_t target;
+        if (table.kind == JumpTableKind::kOffsets32) {
+          int32_t offset;
+          std::memcpy(&offset, &buffer[k * 4], 4);
+          target = table.base.addr() + static_cast<uint64_t>(static_cast<int64_t>(offset));
+        } else {
+          std::memcpy(&target, &buffer[k * 8], 8);
+        }
+        if (target < start || target >= end) {
+          done = true;
+          break;
+        }
+        out.push_back(target);
+      }
+      if (got < n) done = true;
+      index += n;
+      chunk = kChunk;
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  std::vector<RemoteAddr> cases;
+  cases.reserve(out.size());
+  for (uint64_t a : out) cases.push_back(RemoteAddr(a));
+  return cases;
 }
 
 Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_address,

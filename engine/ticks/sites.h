@@ -31,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -101,16 +102,44 @@ inline constexpr uint64_t kResyncAfter = 32;
 
 // `code` is the mapping's bytes as mapped at `load_address` (before any patch). Bad input (an
 // address range that wraps) is Error{kBadInput}. `indirect_targets`: addresses known to be
-// reached by indirect jumps (jump-table cases, see jump_table_bases): no displaced range holds
+// reached by indirect jumps (jump-table cases, see jump_table_cases): no displaced range holds
 // one after its first byte.
 Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_address,
                                  std::span<const RemoteAddr> indirect_targets = {});
 
-// Where the jump tables of switch statements may lie: the rip-relative addresses outside the
-// mapping (in read-only data) named by an instruction that an indirect jump follows within a
-// few instructions, as in gcc's and clang's `lea table(%rip); movslq (table,idx,4); add; jmp`.
-// Each table holds 32-bit offsets from its own address; the session reads them from the
-// tracee. Over-approximate: a wrong guess only makes patching more careful.
-std::vector<RemoteAddr> jump_table_bases(std::span<const uint8_t> code, RemoteAddr load_address);
+// A switch statement's jump table, outside the code (in read-only data).
+enum class JumpTableKind : uint8_t {
+  kOffsets32,   // PIC (gcc, clang): 32-bit offsets from the table's own address
+  kAddresses64, // non-PIC: 64-bit absolute addresses (`jmp [table + idx*8]`)
+};
+struct JumpTable {
+  RemoteAddr base;
+  JumpTableKind kind = JumpTableKind::kOffsets32;
+  bool operator==(const JumpTable&) const = default;
+};
+
+// Where the jump tables of a mapping's switch statements may lie, by address. Over-approximate: a
+// wrong guess only makes patching more careful, a missed table lets a displaced range swallow a
+// case (the program then jumps into the middle of a patch). kOffsets32 candidates:
+//  - every `lea reg, [rip + d]` naming a 4-byte-aligned address outside the mapping: compilers
+//    hoist a switch's `lea table(%rip)` out of the loop that dispatches through it (into a
+//    callee-saved register, or a stack slot), arbitrarily far from the `movslq (reg,idx,4); add;
+//    jmp` that uses it (sqlite3_complete);
+//  - any rip-relative address outside the mapping that an indirect jump follows within a few
+//    instructions (the table next to its jump, aligned or not).
+// kAddresses64: the displacement of `[disp32 + idx*8]` (no base) in an indirect jump, or in an
+// instruction an indirect jump follows within a few instructions.
+std::vector<JumpTable> jump_table_bases(std::span<const uint8_t> code, RemoteAddr load_address);
+
+// Reads `len` bytes at `address` into `buffer`; returns how many could be read (a prefix).
+using MemoryReader = std::function<size_t(RemoteAddr address, void* buffer, size_t len)>;
+
+// The cases of `tables` for the mapping [load_address, load_address + code_size): each table's
+// entries, read with `read`, up to the first that leads outside the mapping (or cannot be read,
+// or kMaxJumpTableEntries). Sorted, without duplicates.
+inline constexpr size_t kMaxJumpTableEntries = 1024;
+std::vector<RemoteAddr> jump_table_cases(std::span<const JumpTable> tables,
+                                         RemoteAddr load_address, uint64_t code_size,
+                                         const MemoryReader& read);
 
 }  // namespace ebb::ticks

@@ -1,6 +1,8 @@
 // Tick site selection on hand-written x86-64 (disassembly in the comments).
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "engine/ticks/sites.h"
 #include "tests/unit/ticks/ticks_test_util.h"
 
@@ -323,7 +325,8 @@ TEST(Sites, JumpTableBasesAndIndirectTargets) {
   });
   auto bases = jump_table_bases(code, RemoteAddr(kBase));
   ASSERT_EQ(bases.size(), 1u);
-  EXPECT_EQ(bases[0].addr(), kBase + 0x107);
+  EXPECT_EQ(bases[0].base.addr(), kBase + 0x107);
+  EXPECT_EQ(bases[0].kind, JumpTableKind::kOffsets32);
   SiteScan plain = scan(code);
   ASSERT_EQ(plain.sites.size(), 1u);
   EXPECT_EQ(plain.sites[0].method, SiteMethod::kJump);  // cmp; jne displaced: 0x19 inside
@@ -339,6 +342,125 @@ TEST(Sites, JumpTableBasesAndIndirectTargets) {
   } else {
     EXPECT_EQ(t.trap_reason, TrapReason::kTargetInside);
   }
+}
+
+// Memory outside the code for jump_table_cases: `data` at `at`, nothing readable elsewhere.
+MemoryReader memory_at(uint64_t at, const std::vector<uint8_t>& data) {
+  return [at, &data](RemoteAddr a, void* buffer, size_t len) -> size_t {
+    if (a.addr() < at || a.addr() >= at + data.size()) return 0;
+    const size_t n = std::min<size_t>(len, at + data.size() - a.addr());
+    std::memcpy(buffer, &data[a.addr() - at], n);
+    return n;
+  };
+}
+
+void put32(std::vector<uint8_t>& v, int32_t x) {
+  for (int i = 0; i < 4; ++i) v.push_back(static_cast<uint8_t>(static_cast<uint32_t>(x) >> (8 * i)));
+}
+
+// sqlite3_complete's shape (the sqlite3 crash under --ticks=soft): gcc hoists the switch's
+// `lea table(%rip)` out of the loop into a callee-saved register, far from the `movslq; add;
+// jmp` that dispatches through it. A case (CASE) that only the table names directly follows a
+// back-edge (jne L) whose range must start at the branch, so [jne; add] was displaced and the
+// table's jump landed in the middle of the patch's rel32.
+TEST(Sites, HoistedJumpTableBaseKeepsItsCasesOutOfRanges) {
+  constexpr uint64_t kTable = kBase + 0x1000;  // in "read-only data", 4-aligned
+  auto code = bytes({
+      0x48, 0x8d, 0x2d, 0xf9, 0x0f, 0x00, 0x00,  // 0: lea rbp, [rip + 0xff9] (kTable)
+      0x31, 0xdb,                                // 7: xor ebx, ebx
+      0x0f, 0xb6, 0x07,                          // 9: L: movzx eax, byte [rdi]
+      0x84, 0xc0,                                // c: test al, al
+      0x74, 0x18,                                // e: je OUT
+      0x3c, 0x3b,                                // 10: cmp al, 0x3b
+      0x7f, 0x0a,                                // 12: jg HIGH
+      0x48, 0x63, 0x4c, 0x85, 0x00,              // 14: movsxd rcx, [rbp + rax*4]
+      0x48, 0x01, 0xe9,                          // 19: add rcx, rbp
+      0xff, 0xe1,                                // 1c: jmp rcx
+      0x3c, 0x60,                                // 1e: HIGH: cmp al, 0x60
+      0x75, 0xe7,                                // 20: jne L
+      0x48, 0x83, 0xc7, 0x01,                    // 22: CASE: add rdi, 1
+      0xeb, 0xe1,                                // 26: jmp L
+      0xc3,                                      // 28: OUT: ret
+  });
+  // Without the table, the back-edge at 0x20 displaces [0x20, 0x26): CASE is inside.
+  const TickSite unaware = site_at(scan(code), kBase + 0x20);
+  ASSERT_EQ(unaware.method, SiteMethod::kJump);
+  EXPECT_EQ(unaware.patch_start.addr(), kBase + 0x20);
+  EXPECT_EQ(unaware.patch_length, 6);
+
+  const auto tables = jump_table_bases(code, RemoteAddr(kBase));
+  ASSERT_EQ(tables.size(), 1u);
+  EXPECT_EQ(tables[0], (JumpTable{RemoteAddr(kTable), JumpTableKind::kOffsets32}));
+  std::vector<uint8_t> table;
+  put32(table, static_cast<int32_t>(kBase + 0x28 - kTable));  // '\0' -> OUT
+  for (int i = 1; i < 20; ++i) put32(table, static_cast<int32_t>(kBase + 0x09 - kTable));
+  put32(table, static_cast<int32_t>(kBase + 0x22 - kTable));  // entry 20 (past the first read)
+  put32(table, 0x12345678);                                     // past the table: outside
+  put32(table, static_cast<int32_t>(kBase + 0x10 - kTable));    // never read
+  const auto cases = jump_table_cases(tables, RemoteAddr(kBase), code.size(), memory_at(kTable, table));
+  EXPECT_EQ(cases, (std::vector<RemoteAddr>{RemoteAddr(kBase + 0x09), RemoteAddr(kBase + 0x22),
+                                            RemoteAddr(kBase + 0x28)}));
+
+  auto careful = find_tick_sites(code, RemoteAddr(kBase), cases);
+  ASSERT_TRUE(careful.ok());
+  for (const TickSite& t : careful->sites) {
+    if (t.method != SiteMethod::kJump) continue;
+    for (RemoteAddr c : cases) {
+      EXPECT_FALSE(t.patch_start.addr() < c.addr() && c.addr() < t.patch_start.addr() + t.patch_length)
+          << std::hex << "site " << t.address.addr() << " displaces case " << c.addr();
+    }
+  }
+  EXPECT_EQ(site_at(*careful, kBase + 0x20).method, SiteMethod::kTrap);
+  const TickSite tail = site_at(*careful, kBase + 0x26);  // [CASE; jmp L]: the case is its start
+  EXPECT_EQ(tail.method, SiteMethod::kJump);
+  EXPECT_EQ(tail.patch_start.addr(), kBase + 0x22);
+}
+
+// Only 4-byte-aligned lea targets outside the code are taken for hoisted tables (compilers align
+// jump tables); rip-relative loads and leas into the code are not.
+TEST(Sites, JumpTableCandidatesAreAlignedLeasOutsideTheCode) {
+  auto code = bytes({
+      0x48, 0x8d, 0x05, 0xf9, 0x0f, 0x00, 0x00,  // 0: lea rax, [rip + 0xff9]: 0x1000, aligned
+      0x48, 0x8d, 0x05, 0xf3, 0x0f, 0x00, 0x00,  // 7: lea rax, [rip + 0xff3]: 0x1001
+      0x48, 0x8b, 0x05, 0xe5, 0x0f, 0x00, 0x00,  // e: mov rax, [rip + 0xfe5]: 0x1000, a load
+      0x48, 0x8d, 0x05, 0xe1, 0xff, 0xff, 0xff,  // 15: lea rax, [rip - 0x1f]: 0x0, in the code
+      0xc3,                                      // 1c: ret
+  });
+  EXPECT_EQ(jump_table_bases(code, RemoteAddr(kBase)),
+            (std::vector<JumpTable>{{RemoteAddr(kBase + 0x1000), JumpTableKind::kOffsets32}}));
+}
+
+// Non-PIC code (python3.11 here is not PIE) jumps through tables of absolute addresses:
+// `jmp [table + idx*8]`, or a load of the element then `jmp reg`.
+TEST(Sites, AbsoluteJumpTables) {
+  auto code = bytes({
+      0xff, 0x24, 0xc5, 0x00, 0x20, 0x40, 0x00,  // 0: jmp [rax*8 + 0x402000]
+      0x48, 0x8b, 0x04, 0xc5, 0x00, 0x30, 0x40, 0x00,  // 7: mov rax, [rax*8 + 0x403000]
+      0xff, 0xe0,                                // f: jmp rax
+      0x48, 0x8b, 0x04, 0xc5, 0x00, 0x40, 0x40, 0x00,  // 11: mov rax, [rax*8 + 0x404000]
+      0xc3,                                      // 19: ret (no jump follows: not a table)
+  });
+  const auto tables = jump_table_bases(code, RemoteAddr(kBase));
+  EXPECT_EQ(tables, (std::vector<JumpTable>{{RemoteAddr(0x402000), JumpTableKind::kAddresses64},
+                                            {RemoteAddr(0x403000), JumpTableKind::kAddresses64}}));
+  std::vector<uint8_t> table;
+  for (uint64_t a : {kBase + 0x11, kBase + 0x7, kBase + 0x11, uint64_t{0x402000}}) {
+    for (int i = 0; i < 8; ++i) table.push_back(static_cast<uint8_t>(a >> (8 * i)));
+  }
+  const JumpTable one[] = {tables[0]};
+  EXPECT_EQ(jump_table_cases(one, RemoteAddr(kBase), code.size(), memory_at(0x402000, table)),
+            (std::vector<RemoteAddr>{RemoteAddr(kBase + 0x7), RemoteAddr(kBase + 0x11)}));
+}
+
+// Entries are read up to the first that cannot be read.
+TEST(Sites, JumpTableCasesStopAtUnreadableMemory) {
+  constexpr uint64_t kTable = kBase + 0x1000;
+  std::vector<uint8_t> table;
+  for (int i = 0; i < 40; ++i) put32(table, static_cast<int32_t>(kBase + i - kTable));
+  const JumpTable tables[] = {{RemoteAddr(kTable), JumpTableKind::kOffsets32}};
+  const auto cases = jump_table_cases(tables, RemoteAddr(kBase), 0x100, memory_at(kTable, table));
+  ASSERT_EQ(cases.size(), 40u);
+  EXPECT_EQ(cases.back().addr(), kBase + 39);
 }
 
 }  // namespace
