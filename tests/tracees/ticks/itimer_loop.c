@@ -1,10 +1,14 @@
 // ebb-test: expect-stdout: interrupted
+// ebb-test: expect-replay: refused "tick clock"
+// ebb-test: timeout: 50
 // A SIGPROF timer (every 2 ms of CPU time) interrupts a compute loop with no
 // syscall in it, hundreds of times; the handler notes the loop counter where
 // each interruption landed and the program prints them all. The recording
 // delivers each signal where it arrived; with the soft tick clock
 // (e2e.soft.itimer_loop) replay puts every one at the same instruction, so it
-// prints the same counters. Without it, replay refuses clearly.
+// prints the same counters. Without it, replay refuses clearly: the loop
+// runs for about a second, so the recorder, which holds a signal for the
+// next syscall, has to deliver it in the loop after 250 ms.
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +33,7 @@ int main(void) {
   struct itimerval every = {{0, 2000}, {0, 2000}};
   setitimer(ITIMER_PROF, &every, NULL);
   unsigned long acc = 0;
-  for (i_now = 0; i_now < 150000000ul; i_now++) acc = acc * 31 + i_now;
+  for (i_now = 0; i_now < 1000000000ul; i_now++) acc = acc * 31 + i_now;
   struct itimerval off = {{0, 0}, {0, 0}};
   setitimer(ITIMER_PROF, &off, NULL);
   unsigned long sum = 0;
