@@ -54,11 +54,11 @@ calibration=200000000
 begin=$(date +%s.%N)
 "$out/rev_loop" "$calibration" >/dev/null
 native=$(awk -v b="$begin" -v e="$(date +%s.%N)" 'BEGIN { print e - b }')
-per_second=$(awk -v r="$calibration" -v t="$native" 'BEGIN { printf "%d\n", r / t }')
+per_second=$(awk -v r="$calibration" -v t="$native" 'BEGIN { printf "%.0f\n", r / t }')
 
 printf '%-8s %-6s %8s %12s %14s %16s %8s %8s\n' seconds ticks native "to finish()" "reverse-stepi" "reverse-continue" "rs/to" "rc/to"
 for s in "${seconds[@]}"; do
-  rounds=$(awk -v p="$per_second" -v s="$s" 'BEGIN { printf "%d\n", p * s }')
+  rounds=$(awk -v p="$per_second" -v s="$s" 'BEGIN { printf "%.0f\n", p * s }')
   begin=$(date +%s.%N)
   "$out/rev_loop" "$rounds" >/dev/null
   native=$(awk -v b="$begin" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2fs\n", e - b }')
