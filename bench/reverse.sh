@@ -36,11 +36,15 @@ def timed(command):
 
 gdb.execute("break finish", to_string=True)
 to_end, _ = timed("continue")
+at_finish = int(gdb.parse_and_eval("$pc"))
 try:
     step, _ = timed("reverse-stepi")
-    gdb.execute("stepi", to_string=True)
+    if int(gdb.parse_and_eval("$pc")) == at_finish:
+        step = -step  # refused (and brought back): the time it took to say so
+    else:
+        gdb.execute("stepi", to_string=True)
 except gdb.error:
-    step = -1.0
+    step = -0.0001
 gdb.execute("delete", to_string=True)
 gdb.execute("break start", to_string=True)
 back, _ = timed("reverse-continue")
@@ -73,7 +77,7 @@ for s in "${seconds[@]}"; do
     fi
     read -r _ _ to_end _ step _ back where <<<"$line"
     printf '%-8s %-6s %8s %11.2fs %13s %15.2fs %8s %8s  (%s)\n' "$s" "$ticks" "$native" "$to_end" \
-      "$(awk -v x="$step" 'BEGIN { if (x < 0) print "refused"; else printf "%.2fs\n", x }')" "$back" \
+      "$(awk -v x="$step" 'BEGIN { if (x < 0) printf "refused %.0fs\n", -x; else printf "%.2fs\n", x }')" "$back" \
       "$(awk -v a="$step" -v b="$to_end" 'BEGIN { if (a < 0) print "-"; else printf "%.2f\n", a / b }')" \
       "$(awk -v a="$back" -v b="$to_end" 'BEGIN { printf "%.2f\n", a / b }')" "$where"
   done

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -26,6 +27,7 @@ namespace ebb::session {
 namespace {
 
 constexpr int kPollMs = 500;
+constexpr int kMaxReaped = 64;  // wait4 calls per copy and restart
 
 Status write_all(int fd, const std::string& text) {
   size_t done = 0;
@@ -67,6 +69,24 @@ void wait_for_end(pid_t pid) {
   if (!fd.valid()) return;  // already gone
   pollfd p = {fd.get(), POLLIN, 0};
   while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+  }
+}
+
+// The processes a restart forked from this checkpoint's copies are their
+// children: once they ended (the resumed replay exited), the copies reap
+// them with an injected wait4, or every restart would leave zombies.
+void reap_copies_children(Replayer& replayer) {
+  std::set<pid_t> done;
+  for (auto& [tid, task] : replayer.tasks()) {
+    if (!done.insert(task->tgid).second) continue;
+    uint64_t insn = ptrace::find_syscall_instruction(task->t);
+    auto regs = task->t.regs();
+    if (!insn || !regs) continue;
+    for (int i = 0; i < kMaxReaped; ++i) {
+      auto r = ptrace::remote_syscall(task->t, RemoteAddr(insn), SYS_wait4, -1, 0, WNOHANG | __WALL, 0);
+      if (!r || *r <= 0) break;
+    }
+    (void)task->t.set_regs(*regs);
   }
 }
 
@@ -193,8 +213,13 @@ Result<CheckpointCreated> CheckpointStore::sleep(Replayer& replayer, int id, int
   while (true) {
     pollfd fds[2] = {{listen_fd, POLLIN, 0}, {anchor.get(), POLLIN, 0}};
     int n = ::poll(fds, 2, kPollMs);
-    for (auto it = resumed.begin(); it != resumed.end();)
-      it = ptrace::reap_if_ended(*it) ? resumed.erase(it) : it + 1;
+    bool ended = false;
+    for (auto it = resumed.begin(); it != resumed.end();) {
+      bool gone = ptrace::reap_if_ended(*it);
+      ended = ended || gone;
+      it = gone ? resumed.erase(it) : it + 1;
+    }
+    if (ended) reap_copies_children(replayer);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 || fds[1].revents) end(0);
     if (!fds[0].revents) continue;
@@ -263,6 +288,10 @@ Status CheckpointStore::remove(int id) {
   EBB_TRY(write_all(conn->get(), "delete\n"));
   auto reply = read_line(conn->get());
   if (!reply) return reply.error();
+  // The checkpoint removes these as it exits; a list right after must not
+  // see them any more.
+  ::unlink(path(id, ".info").c_str());
+  ::unlink(path(id, ".sock").c_str());
   return ok_status();
 }
 

@@ -323,8 +323,10 @@ Status DebugSession::send_before(TravelOrder order, const pid_t* tick_tid) {
     }
     bool before = c.event < order.target.event;
     if (tick_tid) {
+      // A thread a checkpoint does not have was not created yet, if the
+      // checkpoint is older than now; else it has ended there.
       auto it = c.ticks.find(*tick_tid);
-      before = (it == c.ticks.end() ? 0 : it->second) < order.target.ticks;
+      before = it != c.ticks.end() ? it->second < order.target.ticks : c.event <= replayer_event();
     }
     if (before && (!best || c.event > best->event)) best = &c;
   }
@@ -628,8 +630,9 @@ Result<std::optional<Moment>> DebugSession::find_mark(pid_t tid, uint64_t value)
   return found;
 }
 
-// goto-event / goto-tick: forward in this process, or back through a
-// checkpoint.
+// goto-event / goto-tick, either way: through the latest checkpoint before
+// the goal, like going back (so that a goal the replay never reaches, past
+// the end, brings the debugger back here with the error).
 Result<DebugStop> DebugSession::reach_goal(const Goal& goal) {
   pid_t tid = goal.tick ? goal.tid : current_tid();
   TravelOrder o = order_here(TravelKind::kGoto);
@@ -638,25 +641,20 @@ Result<DebugStop> DebugSession::reach_goal(const Goal& goal) {
   if (!goal.tick) {
     o.target.boundary = true;
     o.target.event = goal.value;
-    if (goal.value > replayer_event()) return follow_goto(o);
     EBB_TRY(send_before(o));
     return unreachable();
   }
   auto mark = find_mark(tid, goal.value);
   if (!mark) return mark.error();
-  auto now = moment_now(tid);
-  if (!now) return now.error();
   if (*mark) {
     o.target = **mark;
     if (at(o.target)) return follow_goto(o);
-    if (o.target.ticks > now->ticks || o.target.event > now->event) return follow_goto(o);
-    EBB_TRY(send_before(o));
+    EBB_TRY(send_before(o, &tid));
     return unreachable();
   }
   o.kind = TravelKind::kGotoTick;
   o.target.tid = tid;
   o.target.ticks = goal.value;
-  if (goal.value >= now->ticks) return follow_goto_tick(o);
   EBB_TRY(send_before(o, &tid));
   return unreachable();
 }
