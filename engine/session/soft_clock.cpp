@@ -259,9 +259,8 @@ Result<std::vector<std::pair<uint64_t, uint64_t>>> SoftClock::unpatched_code(ptr
 
 // The cases of the mapping's switch statements (ticks::jump_table_bases guesses the tables,
 // ticks::jump_table_cases reads their entries from the tracee).
-std::vector<RemoteAddr> SoftClock::jump_table_targets(ptrace::Tracee& t, const std::vector<uint8_t>& code,
+std::vector<RemoteAddr> SoftClock::jump_table_targets(ptrace::Tracee& t, const std::vector<ticks::JumpTable>& tables,
                                                       uint64_t start, uint64_t end) {
-  const std::vector<ticks::JumpTable> tables = ticks::jump_table_bases(code, RemoteAddr(start));
   return ticks::jump_table_cases(tables, RemoteAddr(start), end - start,
                                  [&](RemoteAddr at, void* buffer, size_t len) -> size_t {
                                    if (t.read(at, buffer, len).ok()) return len;
@@ -278,6 +277,59 @@ std::vector<RemoteAddr> SoftClock::jump_table_targets(ptrace::Tracee& t, const s
                                  });
 }
 
+namespace {
+
+// Every exec maps libc (and a build runs cc1 again and again): a scan is a
+// pure function of the bytes, the jump-table cases and distances, so it is
+// done once per content for the life of ebb's process and moved where the
+// bytes are mapped (ticks::rebase). Entries keep the bytes they were made
+// from, compared in full before use; the tables' cases are read again from
+// the tracee each time and must be the same.
+struct CachedScan {
+  std::vector<uint8_t> code;
+  uint64_t start = 0;
+  std::vector<ticks::JumpTable> tables;  // as found at `start`
+  std::vector<uint64_t> cases;           // offsets from `start`
+  ticks::SiteScan scan;
+};
+constexpr size_t kMaxCachedScans = 64;
+
+uint64_t content_key(const std::vector<uint8_t>& code) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (uint8_t b : code) h = (h ^ b) * 0x100000001b3ull;
+  return h ^ code.size();
+}
+
+}  // namespace
+
+Result<ticks::SiteScan> SoftClock::scan_cached(ptrace::Tracee& t, const std::vector<uint8_t>& code, uint64_t start,
+                                                 uint64_t end) {
+  static std::map<uint64_t, std::shared_ptr<const CachedScan>> cache;
+  uint64_t key = content_key(code);
+  auto it = cache.find(key);
+  std::shared_ptr<const CachedScan> hit = it != cache.end() && it->second->code == code ? it->second : nullptr;
+  int64_t delta = hit ? static_cast<int64_t>(start - hit->start) : 0;
+  std::vector<ticks::JumpTable> tables;
+  if (hit) {
+    for (ticks::JumpTable table : hit->tables) {  // 32-bit offset tables move with the code
+      if (table.kind == ticks::JumpTableKind::kOffsets32)
+        table.base = RemoteAddr(table.base.addr() + static_cast<uint64_t>(delta));
+      tables.push_back(table);
+    }
+  } else {
+    tables = ticks::jump_table_bases(code, RemoteAddr(start));
+  }
+  std::vector<RemoteAddr> cases = jump_table_targets(t, tables, start, end);
+  std::vector<uint64_t> offsets;
+  for (RemoteAddr c : cases) offsets.push_back(c.addr() - start);
+  if (hit && hit->cases == offsets) return ticks::rebase(hit->scan, delta);
+  auto scan = ticks::find_tick_sites(code, RemoteAddr(start), cases);
+  if (!scan) return scan;
+  if (cache.size() >= kMaxCachedScans) cache.erase(cache.begin());
+  cache[key] = std::make_shared<const CachedScan>(CachedScan{code, start, std::move(tables), std::move(offsets), *scan});
+  return scan;
+}
+
 Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint64_t end,
                                          std::optional<uint64_t> trampolines_at) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -288,8 +340,7 @@ Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint
   }
   auto code = read_code(t, start, end);
   if (!code) return code.error();
-  std::vector<RemoteAddr> cases = jump_table_targets(t, *code, start, end);
-  auto scan = ticks::find_tick_sites(*code, RemoteAddr(start), cases);
+  auto scan = scan_cached(t, *code, start, end);
   if (!scan) return scan.error();
   const double scan_ms = ms_since(t0);
   auto placed = place_trampolines(t, *scan, *code, start, end, trampolines_at);

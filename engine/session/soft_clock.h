@@ -145,7 +145,11 @@ class SoftClock {
                                    std::optional<uint64_t> at);
   Result<uint64_t> map_trampolines(ptrace::Tracee& t, uint64_t start, uint64_t end, uint64_t size,
                                    std::optional<uint64_t> at);
-  static std::vector<RemoteAddr> jump_table_targets(ptrace::Tracee& t, const std::vector<uint8_t>& code,
+  // ticks::find_tick_sites with the jump tables' cases, remembered by content for later
+  // mappings of the same bytes.
+  static Result<ticks::SiteScan> scan_cached(ptrace::Tracee& t, const std::vector<uint8_t>& code,
+                                             uint64_t start, uint64_t end);
+  static std::vector<RemoteAddr> jump_table_targets(ptrace::Tracee& t, const std::vector<ticks::JumpTable>& tables,
                                                     uint64_t start, uint64_t end);
   const Mapping* mapping_at(uint64_t addr) const;    // the patched code containing addr
   const Mapping* region_at(uint64_t addr) const;     // the trampoline region containing addr

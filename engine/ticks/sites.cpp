@@ -361,3 +361,22 @@ Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_
 }
 
 }  // namespace ebb::ticks
+
+namespace ebb::ticks {
+
+SiteScan rebase(const SiteScan& scan, int64_t delta) {
+  auto moved = [delta](RemoteAddr a) {  // 0: no address (a trap site's patch)
+    return a.addr() == 0 ? a : RemoteAddr(a.addr() + static_cast<uint64_t>(delta));
+  };
+  SiteScan out = scan;
+  for (TickSite& s : out.sites) {
+    s.address = moved(s.address);
+    s.target = moved(s.target);
+    s.patch_start = moved(s.patch_start);
+  }
+  for (AddrRange& r : out.undecodable) r.start = moved(r.start);
+  for (AddrRange& r : out.unpatchable) r.start = moved(r.start);
+  return out;
+}
+
+}  // namespace ebb::ticks

@@ -94,6 +94,10 @@ struct SiteScan {
   uint64_t instructions = 0;            // decoded
 };
 
+// The same scan for the same bytes mapped `delta` bytes further (find_tick_sites depends on the
+// bytes and on distances only, never on where they are: tested on libc).
+SiteScan rebase(const SiteScan& scan, int64_t delta);
+
 // Bytes before and after an undecodable run in which the linear decode may be out of step with
 // the real instructions (an x86 instruction is at most 15 bytes; decoding resynchronises within
 // a few instructions).

@@ -133,3 +133,40 @@ TEST(TicksLibc, EveryJumpSiteRelocatesFaithfully) {
 
 }  // namespace
 }  // namespace ebb::ticks
+
+namespace ebb::ticks {
+namespace {
+
+// The session caches scans by content and moves them where the same bytes are mapped again
+// (every exec maps libc somewhere else): that is only right if a scan depends on distances,
+// never on addresses. libc's text scanned at its address and 300 MiB further must agree.
+TEST(TicksLibc, ScanMovesWithTheBytes) {
+  Mapping m = find_libc_text();
+  if (!m.start) GTEST_SKIP() << "no libc mapping found";
+  std::span<const uint8_t> code(reinterpret_cast<const uint8_t*>(m.start), m.end - m.start);
+  constexpr int64_t kDelta = 300 << 20;
+  auto here = find_tick_sites(code, RemoteAddr(m.start));
+  auto there = find_tick_sites(code, RemoteAddr(m.start + kDelta));
+  ASSERT_TRUE(here.ok() && there.ok());
+  SiteScan moved = rebase(*here, kDelta);
+  ASSERT_EQ(moved.sites.size(), there->sites.size());
+  ASSERT_GT(moved.sites.size(), 1000u);
+  for (size_t i = 0; i < moved.sites.size(); ++i) {
+    const TickSite& a = moved.sites[i];
+    const TickSite& b = there->sites[i];
+    ASSERT_EQ(a.address, b.address) << i;
+    EXPECT_EQ(a.kind, b.kind) << i;
+    EXPECT_EQ(a.method, b.method) << i;
+    EXPECT_EQ(a.trap_reason, b.trap_reason) << i;
+    EXPECT_EQ(a.target, b.target) << i;
+    EXPECT_EQ(a.length, b.length) << i;
+    EXPECT_EQ(a.patch_start, b.patch_start) << i;
+    EXPECT_EQ(a.patch_length, b.patch_length) << i;
+  }
+  EXPECT_EQ(moved.undecodable, there->undecodable);
+  EXPECT_EQ(moved.unpatchable, there->unpatchable);
+  EXPECT_EQ(moved.instructions, there->instructions);
+}
+
+}  // namespace
+}  // namespace ebb::ticks
