@@ -106,14 +106,7 @@ Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
   }
   if (info->si_code == kTrapSignalDelivered && task.stepping) {
     // A single step that delivered a signal stops at the handler's entry.
-    // The kernel saved the step's trap flag in the signal frame: cleared
-    // there, or the handler's return (rt_sigreturn) would trap again.
-    uint64_t flags = 0;
-    RemoteAddr saved(regs->rsp + kSigframeEflags);
-    if (task.t.read(saved, &flags, sizeof flags).ok() && (flags & kFlagTrap)) {
-      flags &= ~kFlagTrap;
-      EBB_TRY(task.t.write(saved, &flags, sizeof flags));
-    }
+    EBB_TRY(clear_saved_trap_flag(task, regs->rsp));
     debug_stop(task, DebugStopKind::kStep);
     EBB_TRY(resume_for_debugger(task));
     return true;
@@ -132,6 +125,17 @@ Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
     return true;
   }
   return false;
+}
+
+// The kernel saved a single step's trap flag in the signal frame at `sp`
+// (a handler's entry): cleared there, or the handler's return
+// (rt_sigreturn) would trap again.
+Status Replayer::clear_saved_trap_flag(ReplayTask& task, uint64_t sp) {
+  uint64_t flags = 0;
+  RemoteAddr saved(sp + kSigframeEflags);
+  if (!task.t.read(saved, &flags, sizeof flags).ok() || !(flags & kFlagTrap)) return ok_status();
+  flags &= ~kFlagTrap;
+  return task.t.write(saved, &flags, sizeof flags);
 }
 
 // A single step into patched code (the soft tick clock) goes on through the
