@@ -174,6 +174,7 @@ class DebugSession : public DebugHook {
   Result<DebugStop> settle(Result<DebugStop> out);
   Result<bool> auto_checkpoint(bool origin);
   Result<bool> ensure_origin();
+  void thin_checkpoints();
   bool auto_due(uint64_t event) const;
   Result<std::vector<AutoCheckpoint>> auto_checkpoints();
   Result<Moment> moment_now(pid_t tid);

@@ -19,6 +19,7 @@ namespace {
 
 constexpr int kDefaultIntervalMs = 250;
 constexpr int kSlowdownEvery = 32;  // checkpoints come more rarely as they pile up
+constexpr size_t kMaxAutoCheckpoints = 48;
 // Stepping back steps the thread from a nearby point up to the moment; a
 // longer stretch than this is refused rather than waited for (minutes).
 constexpr uint64_t kMaxBackSteps = 200000;  // ~40 us each here: ~8 s
@@ -107,13 +108,43 @@ Result<bool> DebugSession::auto_checkpoint(bool origin) {
   }
   if (origin) no_reverse_why_.clear();
   ++autos_made_;
-  if (!made->resumed) return false;
+  if (!made->resumed) {
+    thin_checkpoints();
+    return false;
+  }
   me.id = made->id;
   resumed_from_ = me;
   auto order = TravelOrder::decode(made->order);
   if (!order) return order.error();
   pending_order_ = *order;
   return true;
+}
+
+// Each checkpoint keeps the memory the replay has written since (copy on
+// write): past kMaxAutoCheckpoints, the one whose neighbours are closest
+// (in events) goes, so they thin out evenly; never the origin, nor the
+// newest.
+void DebugSession::thin_checkpoints() {
+  auto list = auto_checkpoints();
+  if (!list) return;
+  std::vector<AutoCheckpoint> kept;
+  for (const AutoCheckpoint& c : *list)
+    if (!c.origin) kept.push_back(c);
+  std::sort(kept.begin(), kept.end(), [](const AutoCheckpoint& a, const AutoCheckpoint& b) { return a.event < b.event; });
+  while (kept.size() > kMaxAutoCheckpoints) {
+    size_t victim = 0;
+    uint64_t gap = UINT64_MAX;
+    for (size_t i = 0; i + 1 < kept.size(); ++i) {
+      uint64_t before = i ? kept[i - 1].event : 0;
+      if (kept[i + 1].event - before < gap) {
+        gap = kept[i + 1].event - before;
+        victim = i;
+      }
+    }
+    Status st = checkpoints_->remove(kept[victim].id);
+    if (!st.ok()) log_debug("thinning checkpoints: %s", st.error().message.c_str());
+    kept.erase(kept.begin() + static_cast<std::ptrdiff_t>(victim));
+  }
 }
 
 // The origin: the first checkpoint, at the first stop the debugger leaves

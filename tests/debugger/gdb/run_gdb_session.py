@@ -26,6 +26,7 @@ a header of comments:
   #                     symbols then come only from the trace's files/;
   #                     mode server: gdb gets no `file` and reads vFile)
   # exit: N             the status `ebb replay` must end with (default 0)
+  # replay-env: NAME=V  an environment variable for `ebb replay` (and gdb)
   # expect: REGEX       must match the output, each after the previous one
   # reject: REGEX       must match nowhere in the output
   # contains: REGEX     must match somewhere in the output, in any order (the
@@ -77,6 +78,7 @@ class Scenario:
         self.interrupt_after = None
         self.interrupt_to = "gdb"
         self.interrupt_when = None
+        self.replay_env = {}
         self.commands = []
         with open(path) as f:
             for raw in f:
@@ -122,6 +124,9 @@ class Scenario:
             self.interrupt_to = value.strip()
         elif key == "interrupt-when":
             self.interrupt_when = value.strip()
+        elif key == "replay-env":
+            name, _, val = value.strip().partition("=")
+            self.replay_env[name] = val
         else:
             sys.exit(f"unknown header '# {key}:'")
 
@@ -373,6 +378,7 @@ def main():
         elif scenario.replay_pid:
             print(f"{opts.scenario}: unknown replay-pid '{scenario.replay_pid}'")
             return 1
+        env = dict(env, **scenario.replay_env)
         if scenario.mode == "gdb":
             status, output = session_gdb(opts.ebb, scenario, marks, trace, packet_log, env)
         elif scenario.mode == "server":
