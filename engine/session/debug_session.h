@@ -175,6 +175,7 @@ class DebugSession : public DebugHook {
   Result<bool> auto_checkpoint(bool origin);
   Result<bool> ensure_origin();
   void thin_checkpoints();
+  void place_pending_breakpoints();
   bool auto_due(uint64_t event) const;
   Result<std::vector<AutoCheckpoint>> auto_checkpoints();
   Result<Moment> moment_now(pid_t tid);

@@ -3,6 +3,8 @@
 // docs/reverse.md). Checkpoints for it are made automatically: one at the
 // first stop (the origin, where the history starts) and then at event
 // boundaries, every EBB_CHECKPOINT_INTERVAL_MS (250 by default) of replay.
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +13,7 @@
 
 #include "engine/arch/regs.h"
 #include "engine/base/log.h"
+#include "engine/ptrace/proc_maps.h"
 #include "engine/session/debug_session.h"
 
 namespace ebb::session {
@@ -66,8 +69,7 @@ Result<DebugStop> DebugSession::run_internal(pid_t step_tid) {
   while (true) {
     auto out = switch_to_engine();
     if (!out || out->kind != DebugStopKind::kCheckpoint) return out;
-    for (auto it = pending_breakpoints_.begin(); it != pending_breakpoints_.end();)
-      it = insert_breakpoint(*it).ok() ? pending_breakpoints_.erase(it) : std::next(it);
+    place_pending_breakpoints();
     if (!auto_due(replayer_event())) continue;
     auto resumed = origin_made_ ? auto_checkpoint(false) : ensure_origin();
     if (!resumed) return resumed.error();
@@ -118,6 +120,28 @@ Result<bool> DebugSession::auto_checkpoint(bool origin) {
   if (!order) return order.error();
   pending_order_ = *order;
   return true;
+}
+
+// A library's code is mapped twice as the loader loads it (the whole file
+// readable, then each segment in place with MAP_FIXED): an int3 written
+// before the second mapping would be lost, so a pending breakpoint is only
+// placed once its address is executable.
+void DebugSession::place_pending_breakpoints() {
+  ReplayTask* t = any_task();
+  if (!t || pending_breakpoints_.empty()) return;
+  auto maps = ptrace::read_maps(t->t.pid());
+  if (!maps) return;
+  for (auto it = pending_breakpoints_.begin(); it != pending_breakpoints_.end();) {
+    uint64_t addr = *it;
+    bool executable = std::any_of(maps->begin(), maps->end(), [addr](const ptrace::MapEntry& m) {
+      return addr >= m.start && addr < m.end && (m.prot & PROT_EXEC);
+    });
+    bool placed = executable && insert_breakpoint(addr).ok();
+    if (placed)
+      log_debug("travel: breakpoint at %#llx in place at event %llu", static_cast<unsigned long long>(addr),
+                static_cast<unsigned long long>(replayer_event()));
+    it = placed ? pending_breakpoints_.erase(it) : std::next(it);
+  }
 }
 
 // Each checkpoint keeps the memory the replay has written since (copy on
@@ -212,6 +236,11 @@ Result<Moment> DebugSession::moment_now(pid_t tid) {
 bool DebugSession::at(const Moment& m) {
   if (m.boundary || replayer_event() + 1 < m.event) return false;
   auto now = moment_now(m.tid);
+  if (now && now->regs[rip_index()] == m.regs[rip_index()] && !(same_registers(now->regs, m.regs) && now->stack_print == m.stack_print))
+    log_debug("travel: at the moment's pc, event %llu, but registers %s, stack %s, ticks %llu/%llu",
+              static_cast<unsigned long long>(replayer_event()), same_registers(now->regs, m.regs) ? "same" : "differ",
+              now->stack_print == m.stack_print ? "same" : "differs", static_cast<unsigned long long>(now->ticks),
+              static_cast<unsigned long long>(m.ticks));
   return now && now->ticks == m.ticks && same_registers(now->regs, m.regs) && now->stack_print == m.stack_print;
 }
 
@@ -264,10 +293,12 @@ Result<DebugStop> DebugSession::run_to(const Moment& m, const std::vector<uint64
     if (!s || ends_run(*s)) return s;
   }
   uint64_t rip = m.regs[rip_index()];
-  bool internal = !breakpoints_.count(rip);
-  // Code not mapped yet (a library loaded later): in place from the event
-  // boundary where it can be.
-  if (internal && !insert_breakpoint(rip).ok()) pending_breakpoints_.push_back(rip);
+  bool pending = std::find(pending_breakpoints_.begin(), pending_breakpoints_.end(), rip) != pending_breakpoints_.end();
+  bool internal = !breakpoints_.count(rip) && !pending;
+  if (internal) {  // code not mapped yet (a library loaded later): in place once it is
+    pending_breakpoints_.push_back(rip);
+    place_pending_breakpoints();
+  }
   Result<DebugStop> out = DebugStop{DebugStopKind::kStep, m.tid};
   while (true) {
     out = run_internal(0);
@@ -313,9 +344,8 @@ Status DebugSession::set_debugger_state(const std::vector<uint64_t>& breakpoints
   std::vector<uint64_t> old;
   for (auto& [addr, orig] : breakpoints_) old.push_back(addr);
   for (uint64_t addr : old) EBB_TRY(remove_breakpoint(addr));
-  pending_breakpoints_.clear();
-  for (uint64_t addr : breakpoints)
-    if (!insert_breakpoint(addr).ok()) pending_breakpoints_.push_back(addr);
+  pending_breakpoints_ = breakpoints;
+  place_pending_breakpoints();
   watches_.clear();
   for (const TravelWatch& w : watches) {
     watches_.push_back({w.kind, w.addr, w.len, {}});
