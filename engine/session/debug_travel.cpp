@@ -146,8 +146,8 @@ void DebugSession::place_pending_breakpoints() {
 
 // Each checkpoint keeps the memory the replay has written since (copy on
 // write): past kMaxAutoCheckpoints, the one whose neighbours are closest
-// (in events) goes, so they thin out evenly; never the origin, nor the
-// newest.
+// (in events) goes, so they thin out evenly; never the origin, the newest,
+// nor the one this process was resumed from (its travel may go back there).
 void DebugSession::thin_checkpoints() {
   auto list = auto_checkpoints();
   if (!list) return;
@@ -159,6 +159,7 @@ void DebugSession::thin_checkpoints() {
     size_t victim = 0;
     uint64_t gap = UINT64_MAX;
     for (size_t i = 0; i + 1 < kept.size(); ++i) {
+      if (resumed_from_ && kept[i].id == resumed_from_->id) continue;  // this travel goes back there
       uint64_t before = i ? kept[i - 1].event : 0;
       if (kept[i + 1].event - before < gap) {
         gap = kept[i + 1].event - before;
