@@ -1,21 +1,23 @@
-# With a checkpoint at nearly every event boundary (EBB_CHECKPOINT_INTERVAL_MS=1),
-# ebb keeps at most 48 of its own (plus the origin), thinning them evenly;
-# reverse execution still finds the last hit and the start of the history.
-# tracee: fib
-# record-exit: 3
+# With a checkpoint at nearly every event boundary (EBB_CHECKPOINT_INTERVAL_MS=1)
+# over 300 syscalls, ebb keeps at most 48 of its own (plus the origin),
+# thinning them evenly; reverse execution still finds the last hit, the one
+# before, and the start of the history.
+# tracee: many_events
+# record-exit: 0
 # replay-env: EBB_CHECKPOINT_INTERVAL_MS=1
-# expect: Breakpoint 1, main \(\) at .*fib\.c:@main_print@
+# expect: Breakpoint 1, main \(\) at .*many_events\.c:@done@
 # expect: made: True, kept at most 49: True
-# expect: Breakpoint 2, fib \(n=1\) at .*fib\.c:@fib_body@
-# expect: ^\$1 = 14$
+# expect: Breakpoint 2, visit_one \(i=299\) at .*many_events\.c:@step@
+# expect: Breakpoint 2, visit_one \(i=298\) at .*many_events\.c:@step@
 # expect: No more reverse-execution history\.
-# expect: \[Inferior 1 \(process \d+\) exited with code 03\]
-break @main_print@
+# expect: \[Inferior 1 \(process \d+\) exited normally\]
+# reject: resume failed
+break @done@
 continue
-python import os, glob; folder = os.path.join(os.environ.get("TMPDIR") or "/tmp", "ebb-checkpoints-%d" % os.getppid()); autos = [f for f in glob.glob(folder + "/*.info") if open(f).read().startswith("auto")]; print("made: %s, kept at most 49: %s" % (int(open(folder + "/next-auto-id").read()) - 1000000 > 49, len(autos) <= 49))
-break fib
+python import os, glob; folder = os.path.join(os.environ.get("TMPDIR") or "/tmp", "ebb-checkpoints-%d" % os.getppid()); autos = [f for f in glob.glob(folder + "/*.info") if open(f).read().startswith("auto")]; print("made: %s, kept at most 49: %s" % (int(open(folder + "/next-auto-id").read()) - 1000000 > 100, len(autos) <= 49))
+break visit_one
 reverse-continue
-print counter
+reverse-continue
 delete
 reverse-continue
 continue
