@@ -21,6 +21,7 @@ constexpr uint64_t kFlagTrap = 0x100;
 // A single step through a trampoline: its tick sequence is a few dozen
 // instructions at most.
 constexpr int kMaxExtraSteps = 256;
+constexpr int kMaxForeignSignals = 64;
 }  // namespace
 
 void Replayer::debug_stop(ReplayTask& task, DebugStopKind kind, int signal, int exit_code, uint64_t addr) {
@@ -79,6 +80,14 @@ Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
       EBB_TRY(debug_->lift(task, addr));
       EBB_TRY(task.t.resume_step(0));
       auto stop = task.t.wait();
+      // A signal from outside the recording (SIGCHLD: a checkpoint's copy,
+      // a child of this process, ended) comes before the step: dropped.
+      for (int i = 0; stop && stop->kind == ptrace::StopKind::kSignal && stop->sig != SIGTRAP &&
+                      is_foreign_signal(task, stop->sig) && i < kMaxForeignSignals;
+           ++i) {
+        EBB_TRY(task.t.resume_step(0));
+        stop = task.t.wait();
+      }
       if (!stop) return stop.error();
       EBB_TRY(debug_->relay(task, addr));
       if (stop->kind != ptrace::StopKind::kSignal || stop->sig != SIGTRAP)
