@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "engine/base/fnv.h"
 #include "engine/base/log.h"
 #include "engine/ptrace/proc_maps.h"
 #include "engine/ticks/counter_block.h"
@@ -109,19 +110,6 @@ std::optional<uint64_t> nearest_free(const std::vector<Span>& taken, uint64_t si
   consider(cursor, UINT64_MAX);
   return best;
 }
-
-class Fnv64 {
- public:
-  void add(const void* data, size_t size) {
-    const auto* p = static_cast<const uint8_t*>(data);
-    for (size_t i = 0; i < size; ++i) h_ = (h_ ^ p[i]) * 1099511628211ull;
-  }
-  void add(uint64_t v) { add(&v, sizeof v); }
-  uint64_t value() const { return h_; }
-
- private:
-  uint64_t h_ = 14695981039346656037ull;
-};
 
 // The bytes of [start, end) that can be read: a file mapping may end in pages past the end of
 // its file, which fault (and cannot be patched anyway).
@@ -295,9 +283,10 @@ struct CachedScan {
 constexpr size_t kMaxCachedScans = 64;
 
 uint64_t content_key(const std::vector<uint8_t>& code) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (uint8_t b : code) h = (h ^ b) * 0x100000001b3ull;
-  return h ^ code.size();
+  Fnv64 h;
+  h.add(code.data(), code.size());
+  h.add(code.size());
+  return h.value();
 }
 
 }  // namespace

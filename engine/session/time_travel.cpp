@@ -83,15 +83,6 @@ bool same_registers(const std::array<uint64_t, 27>& a, const std::array<uint64_t
   return true;
 }
 
-uint64_t print_of(const uint8_t* bytes, size_t len) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < len; ++i) {
-    h ^= bytes[i];
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
 std::string encode_moment(const Moment& m) {
   std::string out = hex(m.event) + ":" + (m.boundary ? "1" : "0") + ":" + hex(static_cast<uint64_t>(m.tid)) + ":" +
                     hex(m.ticks) + ":";

@@ -38,8 +38,6 @@ struct Moment {
 };
 
 inline constexpr size_t kStackPrint = 1024;
-// FNV-1a 64 of `bytes`.
-uint64_t print_of(const uint8_t* bytes, size_t len);
 
 // Whether registers `a` and `b` are the same state (the trap and resume
 // flags, and orig_rax, which holds a syscall's number only in the kernel's
