@@ -179,6 +179,7 @@ class DebugSession : public DebugHook {
   bool auto_due(uint64_t event) const;
   Result<std::vector<AutoCheckpoint>> auto_checkpoints();
   Result<Moment> moment_now(pid_t tid);
+  static Moment boundary(uint64_t event);  // the moment right after event `event`
   bool at(const Moment& m);
   Result<DebugStop> run_to(const Moment& m, const std::vector<uint64_t>* user_breakpoints, std::optional<Hit>* last_hit);
   Status set_debugger_state(const std::vector<uint64_t>& breakpoints, const std::vector<TravelWatch>& watches);

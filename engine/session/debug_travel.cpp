@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "engine/arch/regs.h"
+#include "engine/base/fnv.h"
 #include "engine/base/log.h"
 #include "engine/ptrace/proc_maps.h"
 #include "engine/session/debug_session.h"
@@ -210,6 +211,22 @@ Result<std::vector<DebugSession::AutoCheckpoint>> DebugSession::auto_checkpoints
   return out;
 }
 
+namespace {
+
+// The print of the stack's top (Moment::stack_print): as much of it as is
+// mapped (the stack may end sooner).
+uint64_t stack_print(ptrace::Tracee& t, uint64_t sp) {
+  std::vector<uint8_t> top(kStackPrint);
+  size_t len = top.size();
+  while (len >= 64 && !t.read(RemoteAddr(sp), top.data(), len).ok()) len /= 2;
+  if (len < 64) return 0;
+  Fnv64 h;
+  h.add(top.data(), len);
+  return h.value();
+}
+
+}  // namespace
+
 Result<Moment> DebugSession::moment_now(pid_t tid) {
   ReplayTask* t = replayer_->find_task(tid);
   if (!t) return make_error(ErrorKind::kBadInput, "no thread " + std::to_string(tid) + " at this point");
@@ -223,26 +240,38 @@ Result<Moment> DebugSession::moment_now(pid_t tid) {
     auto n = clock->ticks(t->t);
     if (n) m.ticks = *n;
   }
-  // As much of the stack's top as is mapped (the stack may end sooner).
-  std::vector<uint8_t> top(kStackPrint);
-  size_t len = top.size();
-  while (len >= 64 && !t->t.read(RemoteAddr(regs->rsp), top.data(), len).ok()) len /= 2;
-  if (len >= 64) m.stack_print = print_of(top.data(), len);
+  m.stack_print = stack_print(t->t, regs->rsp);
   return m;
 }
 
 // A state seen at a syscall's end belongs to that event, and is seen again
 // (the same registers) when the thread next runs, an event or more later;
-// and a boundary stop sees it one event early.
+// and a boundary stop sees it one event early. Registers first: the stack
+// is read only when they match.
 bool DebugSession::at(const Moment& m) {
   if (m.boundary || replayer_event() + 1 < m.event) return false;
-  auto now = moment_now(m.tid);
-  if (now && now->regs[rip_index()] == m.regs[rip_index()] && !(same_registers(now->regs, m.regs) && now->stack_print == m.stack_print))
+  ReplayTask* t = replayer_->find_task(m.tid);
+  auto regs = t ? t->t.regs() : Result<user_regs_struct>(make_error(ErrorKind::kBadInput, "no thread"));
+  if (!regs || regs->rip != m.regs[rip_index()]) return false;
+  bool same = same_registers(arch::to_array(*regs), m.regs);
+  uint64_t ticks_now = 0;
+  if (SoftClock* clock = replayer_->clock(t->tgid)) {
+    auto n = clock->ticks(t->t);
+    if (n) ticks_now = *n;
+  }
+  bool stack_same = same && stack_print(t->t, regs->rsp) == m.stack_print;
+  if (!stack_same)
     log_debug("travel: at the moment's pc, event %llu, but registers %s, stack %s, ticks %llu/%llu",
-              static_cast<unsigned long long>(replayer_event()), same_registers(now->regs, m.regs) ? "same" : "differ",
-              now->stack_print == m.stack_print ? "same" : "differs", static_cast<unsigned long long>(now->ticks),
-              static_cast<unsigned long long>(m.ticks));
-  return now && now->ticks == m.ticks && same_registers(now->regs, m.regs) && now->stack_print == m.stack_print;
+              static_cast<unsigned long long>(replayer_event()), same ? "same" : "differ", same ? "differs" : "unread",
+              static_cast<unsigned long long>(ticks_now), static_cast<unsigned long long>(m.ticks));
+  return stack_same && ticks_now == m.ticks;
+}
+
+Moment DebugSession::boundary(uint64_t event) {
+  Moment m;
+  m.boundary = true;
+  m.event = event;
+  return m;
 }
 
 // Forward to `m`. With `last_hit`: the last stop at one of
@@ -252,17 +281,20 @@ Result<DebugStop> DebugSession::run_to(const Moment& m, const std::vector<uint64
                                        std::optional<Hit>* last_hit) {
   auto note = [&](const DebugStop& s) -> Status {
     if (!last_hit) return ok_status();
+    pid_t tid = s.tid ? s.tid : current_tid();
     bool hit = s.kind == DebugStopKind::kWatch;
-    auto here = moment_now(s.tid ? s.tid : current_tid());
-    if (!here) return here.error();
     if (s.kind == DebugStopKind::kBreakpoint && user_breakpoints) {
-      uint64_t pc = here->regs[rip_index()];
-      for (uint64_t addr : *user_breakpoints) {
+      ReplayTask* t = replayer_->find_task(tid);
+      auto regs = t ? t->t.regs() : Result<user_regs_struct>(make_error(ErrorKind::kBadInput, "no thread"));
+      if (!regs) return regs.error();
+      for (uint64_t addr : *user_breakpoints) {  // the int3's place (copies, with the soft clock)
         auto p = placed_.find(addr);
-        hit = hit || pc == (p == placed_.end() ? addr : p->second);
+        hit = hit || regs->rip == (p == placed_.end() ? addr : p->second);
       }
     }
     if (!hit) return ok_status();
+    auto here = moment_now(tid);
+    if (!here) return here.error();
     *last_hit = Hit{*here, s};
     return ok_status();
   };
@@ -287,10 +319,7 @@ Result<DebugStop> DebugSession::run_to(const Moment& m, const std::vector<uint64
   }
   if (at(m)) return DebugStop{DebugStopKind::kStep, m.tid};
   if (replayer_event() + 2 < m.event && !last_hit) {  // no stop can be it before then
-    Moment near;
-    near.boundary = true;
-    near.event = m.event - 2;
-    auto s = run_to(near, nullptr, nullptr);
+    auto s = run_to(boundary(m.event - 2), nullptr, nullptr);
     if (!s || ends_run(*s)) return s;
   }
   uint64_t rip = m.regs[rip_index()];
@@ -475,9 +504,7 @@ Result<DebugStop> DebugSession::follow_scan(const TravelOrder& o) {
     EBB_TRY(send_here(next));
   }
   if (!resumed_from_ || resumed_from_->origin) EBB_TRY(history_begins_here(o));
-  next.target = Moment{};
-  next.target.boundary = true;
-  next.target.event = resumed_from_->event;
+  next.target = boundary(resumed_from_->event);
   next.target.tid = o.target.tid;
   EBB_TRY(send_before(next));
   return unreachable();
@@ -493,10 +520,7 @@ Result<DebugStop> DebugSession::follow_step_back(const TravelOrder& o) {
   const Moment& f = o.target;
   bool moved = false;
   if (o.window && f.event > o.window && replayer_event() + o.window < f.event) {
-    Moment start;
-    start.boundary = true;
-    start.event = f.event - o.window;
-    auto s = run_to(start, nullptr, nullptr);
+    auto s = run_to(boundary(f.event - o.window), nullptr, nullptr);
     if (!s || ends_run(*s)) return s;
     moved = true;
     // Stepping back again from near here (reverse-step, reverse-next) will
@@ -521,10 +545,7 @@ Result<DebugStop> DebugSession::follow_step_back(const TravelOrder& o) {
                             " single steps here (a long stretch without system calls): record with --ticks=soft");
     ReplayTask* task = replayer_->find_task(f.tid);
     if (!task) {  // created later in the window
-      Moment next_boundary;
-      next_boundary.boundary = true;
-      next_boundary.event = replayer_event() + 1;
-      auto s = run_to(next_boundary, nullptr, nullptr);
+      auto s = run_to(boundary(replayer_event() + 1), nullptr, nullptr);
       if (!s || ends_run(*s)) return s;
       continue;
     }
@@ -578,10 +599,7 @@ Result<DebugStop> DebugSession::run_to_tick(pid_t tid, uint64_t want) {
   while (true) {
     ReplayTask* task = replayer_->find_task(tid);
     if (!task || !replayer_->clock(task->tgid)) {  // not created yet, or no code patched yet
-      Moment next_boundary;
-      next_boundary.boundary = true;
-      next_boundary.event = replayer_event() + 1;
-      auto s = run_to(next_boundary, nullptr, nullptr);
+      auto s = run_to(boundary(replayer_event() + 1), nullptr, nullptr);
       if (!s || ends_run(*s)) return s;
       continue;
     }
@@ -701,8 +719,7 @@ Result<DebugStop> DebugSession::reach_goal(const Goal& goal) {
   if (auto home = moment_now(current_tid())) o.home = *home;
   o.report = TravelReport{static_cast<int>(DebugStopKind::kStep), tid, 0, 0};
   if (!goal.tick) {
-    o.target.boundary = true;
-    o.target.event = goal.value;
+    o.target = boundary(goal.value);
     EBB_TRY(send_before(o));
     return unreachable();
   }
