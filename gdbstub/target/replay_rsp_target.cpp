@@ -222,6 +222,22 @@ RspResult<int> ReplayFileSystem::open(const RspOpenRequest& request) {
   return client_fd;
 }
 
+namespace {
+
+// The tables handed over with a resume (save_tables) are lines of text.
+template <typename F>
+void for_each_line(const std::string& text, F&& f) {
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    f(text.substr(at, end - at));
+    at = end + 1;
+  }
+}
+
+}  // namespace
+
 std::string ReplayFileSystem::save() const {
   std::string out;
   for (const auto& [client_fd, path] : paths_) out += "F " + std::to_string(client_fd) + " " + path + "\n";
@@ -230,21 +246,16 @@ std::string ReplayFileSystem::save() const {
 
 void ReplayFileSystem::restore(const std::string& text) {
   close_all();
-  size_t at = 0;
-  while (at < text.size()) {
-    size_t end = text.find('\n', at);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(at, end - at);
-    at = end + 1;
+  for_each_line(text, [this](const std::string& line) {
     int client_fd = 0, consumed = 0;
-    if (std::sscanf(line.c_str(), "N %d", &next_fd_) == 1) continue;
-    if (std::sscanf(line.c_str(), "F %d %n", &client_fd, &consumed) != 1 || consumed == 0) continue;
+    if (std::sscanf(line.c_str(), "N %d", &next_fd_) == 1) return;
+    if (std::sscanf(line.c_str(), "F %d %n", &client_fd, &consumed) != 1 || consumed == 0) return;
     std::string path = line.substr(static_cast<size_t>(consumed));
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;  // gone: the client's reads of it fail with EBADF
+    if (fd < 0) return;  // gone: the client's reads of it fail with EBADF
     files_[client_fd] = fd;
     paths_[client_fd] = path;
-  }
+  });
 }
 
 RspResult<RspBytes> ReplayFileSystem::pread(int fd, uint64_t count, uint64_t offset) {
@@ -527,19 +538,14 @@ void ReplayRspTarget::restore_tables(const std::string& text) {
   files_.restore(text);
   breakpoints_.clear();
   watchpoints_.clear();
-  size_t at = 0;
-  while (at < text.size()) {
-    size_t end = text.find('\n', at);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(at, end - at);
-    at = end + 1;
+  for_each_line(text, [this](const std::string& line) {
     unsigned long long a = 0, b = 0, c = 0;
     if (std::sscanf(line.c_str(), "B %llu %llu %llu", &a, &b, &c) == 3) {
       breakpoints_[a] = BreakpointKinds{b != 0, c != 0};
     } else if (std::sscanf(line.c_str(), "W %llu %llu %llu", &a, &b, &c) == 3) {
       watchpoints_.push_back(Watchpoint{static_cast<api::WatchKind>(a), b, c});
     }
-  }
+  });
 }
 
 RspStopEvent ReplayRspTarget::stop_event(const api::StopInfo& stop) {
