@@ -66,12 +66,12 @@ def _number(arg, usage):
     return int(text)
 
 
-def _travel(command):
+def _travel(command, quiet=False):
     """Tells ebb where the next resume goes (`monitor goto-...`), then
     resumes with a single step, which ebb answers from there; gdb shows the
-    frame as after any step."""
+    frame as after any step (unless quiet)."""
     _monitor(command)
-    gdb.execute("stepi")
+    gdb.execute("stepi", to_string=quiet)
 
 
 class GotoTick(_EbbCommand):
@@ -188,14 +188,12 @@ def when_tid():
 
 def goto_event(number):
     """Moves the replay to event `number`, backwards or forwards."""
-    _monitor("goto-event %d" % number)
-    gdb.execute("stepi", to_string=True)
+    _travel("goto-event %d" % number, quiet=True)
 
 
 def goto_tick(ticks):
     """Moves the current thread to tick `ticks`, backwards or forwards."""
-    _monitor("goto-tick %d" % ticks)
-    gdb.execute("stepi", to_string=True)
+    _travel("goto-tick %d" % ticks, quiet=True)
 
 
 def _run_back_to(kind, address, length):
