@@ -6,13 +6,9 @@
 #   bash bench/ticks.sh        (after scripts/setup.sh has built build/bin/ebb)
 #
 # Noisy shared machines: compare the ratios of one run. Nothing here is a test.
-set -euo pipefail
-export LC_ALL=C
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ebb="$repo_root/build/bin/ebb"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 out="$repo_root/build/bench/ticks"
 repeat="${BENCH_REPEAT:-3}"
-[[ -x "$ebb" ]] || { echo "bench: $ebb not found: run 'bash scripts/setup.sh' first" >&2; exit 1; }
 mkdir -p "$out"
 cc -O2 -o "$out/compute" "$repo_root/bench/compute.c"
 cc -O2 -o "$out/fib" "$repo_root/bench/fib.c"
