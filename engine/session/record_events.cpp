@@ -431,6 +431,25 @@ Status EventRecorder::write_preempt(RecordTask& task) {
   return write_event(msg);
 }
 
+Status EventRecorder::arm_timeslice(RecordTask& task) {
+  auto it = clocks_.find(task.tgid);
+  if (!soft_ticks_ || !started_ || it == clocks_.end() || task.tick_block != 0) return ok_status();
+  auto regs = task.t.regs();
+  if (!regs) return regs.error();
+  auto where = it->second->lookup(regs->rip);
+  if (where && where->region == ticks::TrampolineRegion::kCounting) return ok_status();
+  auto now = it->second->ticks(task.t);
+  if (!now) return now.error();
+  return it->second->arm(task.t, *now + kTimesliceTicks);
+}
+
+bool EventRecorder::is_timeslice_end(RecordTask& task) {
+  auto it = clocks_.find(task.tgid);
+  if (it == clocks_.end()) return false;
+  auto regs = task.t.regs();
+  return regs && it->second->is_interrupt(regs->rip);
+}
+
 Status EventRecorder::write_entry(const RecordTask& task) {
   if (!started_ || task.pending.nr < 0) return ok_status();
   capnp::MallocMessageBuilder msg;

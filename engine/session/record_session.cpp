@@ -67,6 +67,7 @@ class Recorder {
   void schedule();
   Result<ptrace::AnyStop> wait_next();
   bool someone_ready() const;
+  Status on_timeslice_end(RecordTask& task);
   Status handle(pid_t tid, const ptrace::Stop& stop);
   Status on_syscall_stop(RecordTask& task);
   Status on_event(RecordTask& task, const ptrace::Stop& stop);
@@ -122,6 +123,7 @@ Status Recorder::resume(RecordTask& task, TaskState state) {
     running_ = task.tid();
     running_since_ = std::chrono::steady_clock::now();
     EBB_TRY(events_.before_first_run(task));
+    if (tasks_.size() > 1) EBB_TRY(events_.arm_timeslice(task));
   }
   return task.t.resume_syscall(sig);
 }
@@ -198,6 +200,20 @@ Result<ptrace::AnyStop> Recorder::wait_next() {
   }
 }
 
+// The task's tick budget ran out (EventRecorder::arm_timeslice): it yields
+// to a ready task there, a point replay reaches by arming the same tick;
+// with nobody waiting it gets another timeslice.
+Status Recorder::on_timeslice_end(RecordTask& task) {
+  if (task.state == TaskState::kRunning && someone_ready()) {
+    EBB_TRY(events_.write_preempt(task));
+    make_ready(task);
+    return ok_status();
+  }
+  if (task.state == TaskState::kRunning || running_ == 0) return resume(task, TaskState::kRunning);
+  make_ready(task);
+  return ok_status();
+}
+
 bool Recorder::someone_ready() const {
   for (pid_t tid : run_queue_) {
     auto it = tasks_.find(tid);
@@ -224,6 +240,7 @@ Status Recorder::handle(pid_t tid, const ptrace::Stop& stop) {
     case ptrace::StopKind::kEvent:
       return on_event(task, stop);
     case ptrace::StopKind::kSignal: {
+      if (stop.sig == SIGTRAP && events_.is_timeslice_end(task)) return on_timeslice_end(task);
       EBB_TRY(events_.on_signal(task, stop.sig));
       if (task.resume_sig && task.redelivering.empty()) task.force_delivery = false;
       // Signals arrive on the way to user code: the task keeps running.

@@ -75,6 +75,12 @@ struct RecordTask {
   uint64_t tick_block = 0;      // --ticks=soft: a new thread's counter block, attached before it first runs
 };
 
+// With --ticks=soft, a task that runs user code while others wait for their turn is stopped
+// after this many ticks (back-edges taken and functions entered: a millisecond or a few of
+// compute here) and recorded as a PreemptEvent at that exact tick. Code that ticks no site
+// (JIT output) is still preempted by wall time (Recorder::wait_next).
+inline constexpr uint64_t kTimesliceTicks = 1'000'000;
+
 class EventRecorder {
  public:
   EventRecorder(trace::TraceWriter& writer, bool cpuid_faulting, bool soft_ticks)
@@ -95,6 +101,12 @@ class EventRecorder {
   Status write_exit(pid_t tid, const ProgramOutcome& outcome);
   // The task was stopped in syscall-free code so that others could run.
   Status write_preempt(RecordTask& task);
+  // --ticks=soft: the task's timeslice ends kTimesliceTicks ticks from now (SoftClock::arm);
+  // not armed while it stands inside a tick sequence (which holds the countdown in rcx).
+  Status arm_timeslice(RecordTask& task);
+  // Whether the SIGTRAP `task` stopped with is the end of its timeslice (a trampoline's
+  // interrupt): the task stands exactly at its armed tick.
+  bool is_timeslice_end(RecordTask& task);
   // Sends the task's deferred signals again (they arrive at its next resume).
   Status redeliver_deferred(RecordTask& task);
   Status finish(const std::string& note) { return w_.finish(note); }

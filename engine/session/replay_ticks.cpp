@@ -58,6 +58,17 @@ namespace {
 constexpr uint8_t kInt3 = 0xcc;
 constexpr int kMaxVisits = 1 << 20;  // hits of the point's address at its tick before ebb gives up
 constexpr uint64_t kFlagsTfRf = 0x10100;
+
+// The registers of a recorded point: all but the trap and resume flags (ebb's
+// steps) and orig_rax (-1, or a syscall's number the kernel kept).
+bool same_registers(const user_regs_struct& have, const user_regs_struct& want) {
+  auto a = arch::to_array(have), b = arch::to_array(want);
+  static const size_t eflags = static_cast<size_t>(arch::reg_index("eflags"));
+  a[eflags] &= ~kFlagsTfRf;
+  b[eflags] &= ~kFlagsTfRf;
+  static const uint32_t ignore = 1u << arch::reg_index("orig_rax");
+  return arch::first_difference(a, b, ignore) < 0;
+}
 }  // namespace
 
 // Runs `task` to tick `target` exactly: the trampoline whose tick makes it
@@ -110,6 +121,17 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
                            std::to_string(target));
   log_debug("run_to_point: tick %llu -> %llu, rip %s", static_cast<unsigned long long>(*now),
             static_cast<unsigned long long>(target), hex(want.rip).c_str());
+  if (clock.is_interrupt(want.rip)) {
+    // The end of a timeslice: the recorder armed this very tick, and so does replay.
+    EBB_TRY(run_to_tick(task, clock, target));
+    auto regs = task.t.regs();
+    if (!regs) return regs.error();
+    if (!same_registers(*regs, want))
+      return check_.diverged("the thread reached tick " + std::to_string(target) + " at rip " + hex(regs->rip) +
+                             " with other registers than the recording's (rip " + hex(want.rip) + ")");
+    regs->orig_rax = want.orig_rax;
+    return task.t.set_regs(*regs);
+  }
   // One tick early: the point may lie after the tick sequence's store on the
   // path an armed interrupt would have left (the interrupt takes another).
   if (*now + 1 < target) EBB_TRY(run_to_tick(task, clock, target - 1));
@@ -118,12 +140,7 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
   for (int visit = 0; visit < kMaxVisits; ++visit) {
     auto regs = task.t.regs();
     if (!regs) return regs.error();
-    auto a = arch::to_array(*regs), b = arch::to_array(want);
-    static const size_t eflags = static_cast<size_t>(arch::reg_index("eflags"));
-    a[eflags] &= ~kFlagsTfRf;
-    b[eflags] &= ~kFlagsTfRf;
-    static const uint32_t ignore = 1u << arch::reg_index("orig_rax");  // -1 or a syscall's number
-    if (arch::first_difference(a, b, ignore) < 0) {
+    if (same_registers(*regs, want)) {
       now = clock.ticks(task.t);
       if (!now) return now.error();
       if (*now == target) {
