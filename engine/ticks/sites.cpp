@@ -164,7 +164,57 @@ class Selector {
     return site;
   }
 
+  // Back-edges left as kTrap count at their loop heads (sites.h): the head's kJump entry, or a
+  // new kLoopHead site there. `sites` stays sorted by address.
+  void count_at_heads(std::vector<TickSite>& sites) {
+    std::map<uint64_t, std::vector<size_t>> edges_by_head;
+    std::map<uint64_t, size_t> by_address;
+    for (size_t i = 0; i < sites.size(); ++i) {
+      by_address[sites[i].address.addr()] = i;
+      if (sites[i].kind == SiteKind::kBackEdge && sites[i].method == SiteMethod::kTrap)
+        edges_by_head[sites[i].target.addr()].push_back(i);
+    }
+    std::vector<TickSite> heads;
+    for (const auto& [head, edges] : edges_by_head) {
+      bool counted = false;
+      if (auto at = by_address.find(head); at != by_address.end()) {
+        counted = sites[at->second].method == SiteMethod::kJump && sites[at->second].kind != SiteKind::kBackEdge;
+      } else if (auto site = head_site(head)) {
+        heads.push_back(*site);
+        counted = true;
+      }
+      if (!counted) continue;
+      for (size_t e : edges) sites[e].method = SiteMethod::kAtHead;
+    }
+    if (heads.empty()) return;
+    sites.insert(sites.end(), heads.begin(), heads.end());
+    std::sort(sites.begin(), sites.end(),
+              [](const TickSite& a, const TickSite& b) { return a.address.addr() < b.address.addr(); });
+  }
+
  private:
+  // A kLoopHead site at `head` (a back-edge's target), when the instructions starting there make
+  // a jump patch.
+  std::optional<TickSite> head_site(uint64_t head) {
+    auto index = s_.index_at(head);
+    if (!index || overlaps(s_.unpatchable, head, s_.end_of(*index))) return std::nullopt;
+    const Candidate c{*index, SiteKind::kLoopHead, head};
+    size_t last = *index;
+    if (forward_range(*index, &last) != TrapReason::kNone || check_range(*index, last, c) != TrapReason::kNone)
+      return std::nullopt;
+    TickSite site;
+    site.address = RemoteAddr(head);
+    site.kind = SiteKind::kLoopHead;
+    site.method = SiteMethod::kJump;
+    site.target = RemoteAddr(head);
+    site.length = s_.insns[*index].length;
+    site.patch_start = RemoteAddr(head);
+    site.patch_length = static_cast<uint8_t>(s_.end_of(last) - head);
+    claims_.emplace(head, s_.end_of(last));
+    site_addresses_.insert(std::lower_bound(site_addresses_.begin(), site_addresses_.end(), head), head);
+    return site;
+  }
+
   // The fewest instructions ending with `index` that make a jump patch.
   TrapReason backward_range(size_t index, size_t* first) const {
     uint64_t bytes = s_.insns[index].length;
@@ -259,7 +309,12 @@ const char* trap_reason_name(TrapReason reason) {
 }
 
 const char* site_kind_name(SiteKind kind) {
-  return kind == SiteKind::kBackEdge ? "back-edge" : "entry";
+  switch (kind) {
+    case SiteKind::kBackEdge: return "back-edge";
+    case SiteKind::kEntry: return "entry";
+    case SiteKind::kLoopHead: return "loop head";
+  }
+  return "?";
 }
 
 std::vector<JumpTable> jump_table_bases(std::span<const uint8_t> code, RemoteAddr load_address) {
@@ -354,6 +409,7 @@ Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_
   SiteScan scan;
   scan.sites.reserve(candidates.size());
   for (const Candidate& c : candidates) scan.sites.push_back(selector.select(c));
+  selector.count_at_heads(scan.sites);
   scan.undecodable = to_ranges(s.undecodable);
   scan.unpatchable = to_ranges(s.unpatchable);
   scan.instructions = s.insns.size();

@@ -25,7 +25,9 @@
 //    its pc back (TrampolineMap). Floating-point exceptions are masked by default and accepted.
 // A back-edge first tries the instructions that end with its branch (the branch and the ones just
 // before it), then the ones that start with it (the branch and the loop's exit code); an entry
-// tries the instructions that start at it. Sites are patched greedily in address order, and a
+// tries the instructions that start at it. A back-edge that gets neither is counted at its loop
+// head (kAtHead): a kLoopHead site at its target, whose range starts there, counts every pass
+// (entering the loop too: more ticks, as deterministic); heads come after every other site. Sites are patched greedily in address order, and a
 // range may not overlap one chosen earlier. Undecodable bytes make the bytes around them
 // unpatchable: no site inside and no range across them.
 #pragma once
@@ -49,9 +51,15 @@ inline constexpr uint64_t kJumpPatchLength = 5;
 enum class SiteKind : uint8_t {
   kBackEdge,  // a backward jmp/jcc/loop/jrcxz: counts when it is taken
   kEntry,     // a direct call target: counts each time the function is entered
+  kLoopHead,  // the target of back-edges that could not be patched: counts every pass
 };
 
-enum class SiteMethod : uint8_t { kJump, kTrap };
+enum class SiteMethod : uint8_t {
+  kJump,    // patched: a jmp to a trampoline that counts
+  kTrap,    // not patched: does not count (an int3 counted by the tracer, when that is built)
+  kAtHead,  // a back-edge not patched, counted instead by the kJump site at its target (a
+            // kLoopHead, or the kEntry of a function that loops back to its start)
+};
 
 // Why a site could not be patched with a jump (kNone for kJump sites). For back-edges, the reason
 // the preferred range (the instructions that end with the branch) was refused.

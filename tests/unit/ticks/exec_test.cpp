@@ -66,6 +66,7 @@ class Arena {
     SiteScan scan = testing::scan(code, address());
     size_t cursor = kTrampolineOffset;
     for (const TickSite& site : scan.sites) {
+      if (site.method == SiteMethod::kAtHead) continue;  // its head's site counts it
       EXPECT_EQ(site.method, SiteMethod::kJump) << trap_reason_name(site.trap_reason);
       if (site.method != SiteMethod::kJump) continue;
       auto t = build_trampoline(site, code, RemoteAddr(address()), RemoteAddr(address(cursor)),
@@ -110,6 +111,24 @@ TEST(TicksExec, LoopCountsTheBackEdgesTaken) {
   EXPECT_EQ(arena.ticks(), 999u);
   EXPECT_EQ(arena.call(1), 1u);  // no back-edge taken
   EXPECT_EQ(arena.ticks(), 999u);
+}
+
+TEST(TicksExec, LoopCountedAtItsHead) {
+  Arena arena;
+  SiteScan scan = arena.install(bytes({
+      0x31, 0xc0,        // 0: xor eax, eax
+      0x48, 0x01, 0xf8,  // 2: L: add rax, rdi      head range: add + test
+      0x48, 0x85, 0xff,  // 5: test rdi, rdi
+      0x74, 0x02,        // 8: je c (never taken; c is inside every range of the back-edge)
+      0xff, 0xcf,        // a: dec edi
+      0x75, 0xf4,        // c: jne L
+      0xc3,              // e: ret
+  }));
+  ASSERT_EQ(scan.sites.size(), 2u);
+  EXPECT_EQ(scan.sites[0].kind, SiteKind::kLoopHead);
+  EXPECT_EQ(scan.sites[1].method, SiteMethod::kAtHead);
+  EXPECT_EQ(arena.call(1000), 500500u);
+  EXPECT_EQ(arena.ticks(), 1000u);  // every pass through L: entering, then 999 back-edges
 }
 
 TEST(TicksExec, RecursionCountsEntries) {

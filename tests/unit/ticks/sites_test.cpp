@@ -81,9 +81,49 @@ TEST(Sites, JumpTargetInsideTheRangeFallsBackToInt3) {
       0x75, 0xf4,        // a: jne L
       0xc3,              // c: ret       (jne + ret: too short forward)
   });
-  TickSite t = site_at(scan(code), kBase + 0xa);
-  EXPECT_EQ(t.method, SiteMethod::kTrap);
+  SiteScan s = scan(code);
+  TickSite t = site_at(s, kBase + 0xa);
+  EXPECT_EQ(t.method, SiteMethod::kAtHead);  // not patched: the loop counts at its head
   EXPECT_EQ(t.trap_reason, TrapReason::kTargetInside);
+  TickSite head = site_at(s, kBase);
+  EXPECT_EQ(head.kind, SiteKind::kLoopHead);
+  EXPECT_EQ(head.method, SiteMethod::kJump);
+  EXPECT_EQ(head.patch_start.addr(), kBase);
+  EXPECT_EQ(head.patch_length, 6);  // inc + test
+}
+
+TEST(Sites, LoopHeadNeedsItsOwnPatchableRange) {
+  auto code = bytes({
+      0x74, 0x04,  // 0: je M        <- M is inside every range of 5 bytes or more from L
+      0xff, 0xc0,  // 2: L: inc eax
+      0xff, 0xc1,  // 4: inc ecx
+      0xff, 0xc2,  // 6: M: inc edx
+      0x75, 0xf8,  // 8: jne L       backward range [4, a) holds M
+      0xc3,        // a: ret         (jne + ret: too short forward)
+  });
+  SiteScan s = scan(code);
+  ASSERT_EQ(s.sites.size(), 1u);  // no head site
+  EXPECT_EQ(s.sites[0].method, SiteMethod::kTrap);
+  EXPECT_EQ(s.sites[0].trap_reason, TrapReason::kTargetInside);
+}
+
+TEST(Sites, LoopBackToAFunctionEntryCountsThere) {
+  auto code = bytes({
+      0xe8, 0x06, 0x00, 0x00, 0x00,  // 0: call f
+      0xc3,                          // 5: ret
+      0x90, 0x90, 0x90, 0x90, 0x90,  // 6: nops
+      0x48, 0xff, 0xc0,              // b: f: inc rax
+      0x48, 0x85, 0xc0,              // e: test rax, rax
+      0x74, 0x02,                    // 11: je 15   <- a target inside the back-edge's ranges
+      0x89, 0xc1,                    // 13: mov ecx, eax
+      0x75, 0xf4,                    // 15: jne f
+      0xc3,                          // 17: ret
+  });
+  SiteScan s = scan(code);
+  ASSERT_EQ(s.sites.size(), 2u);  // the entry serves as the loop's head: no new site
+  EXPECT_EQ(site_at(s, kBase + 0xb).kind, SiteKind::kEntry);
+  EXPECT_EQ(site_at(s, kBase + 0xb).method, SiteMethod::kJump);
+  EXPECT_EQ(site_at(s, kBase + 0x15).method, SiteMethod::kAtHead);
 }
 
 TEST(Sites, ForwardRangeServesWhenTheBackwardOneCannot) {
@@ -278,8 +318,9 @@ TEST(Sites, OverlappingRangesGoToTheFirstSite) {
   EXPECT_EQ(first.method, SiteMethod::kJump);
   EXPECT_EQ(first.patch_start.addr(), kBase + 7);
   TickSite second = site_at(s, kBase + 0xc);
-  EXPECT_EQ(second.method, SiteMethod::kTrap);
+  EXPECT_EQ(second.method, SiteMethod::kAtHead);  // counted at L, [0, 5)
   EXPECT_EQ(second.trap_reason, TrapReason::kOverlap);
+  EXPECT_EQ(site_at(s, kBase).kind, SiteKind::kLoopHead);
 }
 
 TEST(Sites, DeterministicAndOrderedByAddress) {
@@ -334,8 +375,8 @@ TEST(Sites, JumpTableBasesAndIndirectTargets) {
   const RemoteAddr cases[] = {RemoteAddr(kBase + 0x19)};
   auto careful = find_tick_sites(code, RemoteAddr(kBase), cases);
   ASSERT_TRUE(careful.ok());
-  ASSERT_EQ(careful->sites.size(), 1u);
-  const TickSite& t = careful->sites[0];
+  ASSERT_GE(careful->sites.size(), 1u);
+  const TickSite& t = site_at(*careful, kBase + 0x19);
   // The case's address is never inside a patch after its first byte.
   if (t.method == SiteMethod::kJump) {
     EXPECT_FALSE(t.patch_start.addr() < kBase + 0x19 && kBase + 0x19 < t.patch_start.addr() + t.patch_length);
