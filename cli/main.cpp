@@ -107,7 +107,8 @@ int cmd_record(const std::vector<std::string>& args) {
       "$EBB_TRACE_DIR/<prog>-<n>, else ~/.local/share/ebb/<prog>-<n>, with a latest-trace link")(
       "ticks", po::value<std::string>()->default_value("none"),
       "the tick clock: none, soft (patched code counts loop back-edges and function entries, "
-      "checked at every event in replay), auto (soft here: no PMU), pmu (not built yet)");
+      "checked at every event in replay), auto (soft here: no PMU), pmu (not built yet); the scans "
+      "of code are cached in $EBB_CACHE_DIR, else ~/.cache/ebb (EBB_CACHE_DIR=off: none)");
   po::variables_map vm;
   int code = 0;
   if (!parse("record", desc, {}, opts, vm, &code)) return code;

@@ -15,6 +15,7 @@
 #include "engine/base/fnv.h"
 #include "engine/base/log.h"
 #include "engine/ptrace/proc_maps.h"
+#include "engine/session/scan_store.h"
 #include "engine/ticks/counter_block.h"
 #include "engine/ticks/sites.h"
 
@@ -272,7 +273,9 @@ namespace {
 // done once per content for the life of ebb's process and moved where the
 // bytes are mapped (ticks::rebase). Entries keep the bytes they were made
 // from, compared in full before use; the tables' cases are read again from
-// the tracee each time and must be the same.
+// the tracee each time and must be the same. Below this level, the scans of
+// earlier ebb processes on disk (scan_store.h), checked the same way (the
+// bytes by size and two hashes).
 struct CachedScan {
   std::vector<uint8_t> code;
   uint64_t start = 0;
@@ -281,6 +284,26 @@ struct CachedScan {
   ticks::SiteScan scan;
 };
 constexpr size_t kMaxCachedScans = 64;
+using ScanMemory = std::map<uint64_t, std::shared_ptr<const CachedScan>>;
+
+ScanMemory& scan_memory() {
+  static ScanMemory cache;
+  return cache;
+}
+
+void remember(uint64_t key, std::shared_ptr<const CachedScan> scan) {
+  ScanMemory& cache = scan_memory();
+  if (cache.size() >= kMaxCachedScans && cache.count(key) == 0) cache.erase(cache.begin());
+  cache[key] = std::move(scan);
+}
+
+// The disk's entry for `code`, as a memory entry (nullptr: none).
+std::shared_ptr<const CachedScan> stored_scan(const std::vector<uint8_t>& code) {
+  auto entry = load_scan(code);
+  if (!entry) return nullptr;
+  return std::make_shared<const CachedScan>(CachedScan{code, entry->load_address.addr(), std::move(entry->tables),
+                                                       std::move(entry->cases), std::move(entry->scan)});
+}
 
 uint64_t content_key(const std::vector<uint8_t>& code) {
   Fnv64 h;
@@ -291,12 +314,16 @@ uint64_t content_key(const std::vector<uint8_t>& code) {
 
 }  // namespace
 
+void SoftClock::forget_cached_scans() { scan_memory().clear(); }
+
 Result<ticks::SiteScan> SoftClock::scan_cached(ptrace::Tracee& t, const std::vector<uint8_t>& code, uint64_t start,
                                                  uint64_t end) {
-  static std::map<uint64_t, std::shared_ptr<const CachedScan>> cache;
+  const ScanMemory& cache = scan_memory();
   uint64_t key = content_key(code);
   auto it = cache.find(key);
   std::shared_ptr<const CachedScan> hit = it != cache.end() && it->second->code == code ? it->second : nullptr;
+  const bool in_memory = hit != nullptr;
+  if (!hit) hit = stored_scan(code);
   int64_t delta = hit ? static_cast<int64_t>(start - hit->start) : 0;
   std::vector<ticks::JumpTable> tables;
   if (hit) {
@@ -311,11 +338,14 @@ Result<ticks::SiteScan> SoftClock::scan_cached(ptrace::Tracee& t, const std::vec
   std::vector<RemoteAddr> cases = jump_table_targets(t, tables, start, end);
   std::vector<uint64_t> offsets;
   for (RemoteAddr c : cases) offsets.push_back(c.addr() - start);
-  if (hit && hit->cases == offsets) return ticks::rebase(hit->scan, delta);
+  if (hit && hit->cases == offsets) {
+    if (!in_memory) remember(key, hit);
+    return ticks::rebase(hit->scan, delta);
+  }
   auto scan = ticks::find_tick_sites(code, RemoteAddr(start), cases);
   if (!scan) return scan;
-  if (cache.size() >= kMaxCachedScans) cache.erase(cache.begin());
-  cache[key] = std::make_shared<const CachedScan>(CachedScan{code, start, std::move(tables), std::move(offsets), *scan});
+  remember(key, std::make_shared<const CachedScan>(CachedScan{code, start, tables, offsets, *scan}));
+  store_scan(code, RemoteAddr(start), std::move(tables), std::move(offsets), *scan);
   return scan;
 }
 
@@ -343,7 +373,9 @@ Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint
   record.trampolines_size = placed->region_size;
   record.counter_block = block_;
   record.jump_sites = static_cast<uint32_t>(built.trampolines.size());
-  record.trap_sites = static_cast<uint32_t>(scan->sites.size()) - record.jump_sites;
+  record.trap_sites = static_cast<uint32_t>(std::count_if(scan->sites.begin(), scan->sites.end(), [](const auto& s) {
+    return s.method == ticks::SiteMethod::kTrap;
+  }));
   // Trampolines first: a patch must never lead to a trampoline not yet written.
   if (!built.code.empty()) EBB_TRY(t.write(RemoteAddr(placed->region), built.code.data(), built.code.size()));
   auto mapping = std::make_shared<Mapping>();
@@ -433,6 +465,40 @@ Result<uint64_t> SoftClock::map_trampolines(ptrace::Tracee& t, uint64_t start, u
 // trampolines address gs:0, ticks::kPerThreadBlock). Slots are handed out in
 // the order threads are created, the same in record and replay, so the gs
 // base, which the trace's registers hold, is the same too.
+std::optional<CodeChange> code_change_of(int64_t nr, std::span<const uint64_t> args, int64_t result) {
+  if (args.size() < 4 || (result < 0 && result > -4096)) return std::nullopt;
+  const uint64_t length = round_up(args[1], kPage);
+  if (nr == SYS_munmap || nr == SYS_mremap) return CodeChange{args[0], args[0] + length, false};
+  if (nr == SYS_mprotect && (args[2] & PROT_WRITE)) return CodeChange{args[0], args[0] + length, true};
+  if (nr == SYS_mmap && (args[3] & MAP_FIXED)) {
+    const uint64_t at = static_cast<uint64_t>(result);
+    return CodeChange{at, at + length, false};
+  }
+  return std::nullopt;
+}
+
+Status SoftClock::code_changed(ptrace::Tracee& t, const CodeChange& change) {
+  for (auto it = by_code_.begin(); it != by_code_.end();) {
+    const Mapping& m = *it->second;
+    if (m.record.code_end <= change.start || m.record.code_start >= change.end) {
+      ++it;
+      continue;
+    }
+    for (const ticks::Patch& p : m.patches) {
+      const uint64_t a = p.address.addr(), e = a + p.original.size();
+      // The parts of the patch outside [start, end), or all of it when the bytes stay.
+      const uint64_t pieces[2][2] = {{a, change.writable ? e : std::min(e, change.start)},
+                                     {change.writable ? e : std::max(a, change.end), e}};
+      for (const auto& [from, to] : pieces)
+        if (from < to) EBB_TRY(t.write(RemoteAddr(from), &p.original[from - a], to - from));
+    }
+    log_debug("soft clock: forgot the patches of [%s, %s): [%s, %s) changed", hex(m.record.code_start).c_str(),
+              hex(m.record.code_end).c_str(), hex(change.start).c_str(), hex(change.end).c_str());
+    it = by_code_.erase(it);
+  }
+  return ok_status();
+}
+
 Result<uint64_t> SoftClock::reserve_block() {
   if (next_slot_ >= kBlockRegionSize / ticks::kCounterBlockSize)
     return make_error(ErrorKind::kUnsupported, "more than " + std::to_string(next_slot_) +

@@ -52,6 +52,19 @@ inline constexpr uint64_t kCounterBlockLimit = uint64_t{1} << 31;
 // The blocks of one address space: 4096 threads' worth.
 inline constexpr uint64_t kBlockRegionSize = 16 * 4096;
 
+// What a syscall did to memory that may hold patched code (SoftClock::code_changed): [start,
+// end) was unmapped or mapped over (munmap, mremap's old range, mmap with MAP_FIXED), or made
+// writable (mprotect with PROT_WRITE: `writable`, the bytes stay and the program may read or
+// change its code).
+struct CodeChange {
+  uint64_t start = 0, end = 0;
+  bool writable = false;
+};
+// The change made by syscall `nr` with `args` that returned `result`; nullopt for one that
+// cannot touch patched code (or failed). mremap moves the bytes it keeps, patches included: only
+// its old range is seen (code is not moved by mremap in practice).
+std::optional<CodeChange> code_change_of(int64_t nr, std::span<const uint64_t> args, int64_t result);
+
 class SoftClock {
  public:
   // A new address space (right after exec, `t` stopped): maps the counter blocks' region
@@ -79,6 +92,14 @@ class SoftClock {
   // so record and replay map and trim the same pages. kTrap sites stay unpatched.
   Result<TickPatchRecord> patch(ptrace::Tracee& t, uint64_t start, uint64_t end,
                                 std::optional<uint64_t> trampolines_at);
+
+  // A syscall of t's process changed memory where a patched mapping may lie (code_change_of):
+  // every patched mapping overlapping it is forgotten (unpatched_code offers what is still
+  // executable again), and its patches get their original bytes back wherever the bytes are
+  // still mapped (with `writable`, inside the range too), so that a program that reads or
+  // rewrites its code sees its own bytes. Trampoline regions stay (a thread may stand in one).
+  // Record and replay call it at the same syscalls, so they patch again at the same events.
+  Status code_changed(ptrace::Tracee& t, const CodeChange& change);
 
   // Gives the new thread `t` (stopped before its first instruction) a block of its own, its
   // count starting at 0, and points its gs base at it. Returns the block's address.
@@ -119,6 +140,9 @@ class SoftClock {
   std::optional<uint64_t> breakpoint_place(uint64_t addr) const;
   // Whether `addr` lies in memory ebb mapped: the counter block's page or a trampoline region.
   bool owns(uint64_t addr) const;
+  // Empties the in-memory level of the scan cache of this process (tests: the next scan of any
+  // code then goes to the disk's level, scan_store.h, as in a new ebb process).
+  static void forget_cached_scans();
   // Every patched mapping, by code_start.
   std::vector<TickPatchRecord> records() const;
   // The patches written into the mapping patched at `code_start`, by address; empty when none.
@@ -146,7 +170,7 @@ class SoftClock {
   Result<uint64_t> map_trampolines(ptrace::Tracee& t, uint64_t start, uint64_t end, uint64_t size,
                                    std::optional<uint64_t> at);
   // ticks::find_tick_sites with the jump tables' cases, remembered by content for later
-  // mappings of the same bytes.
+  // mappings of the same bytes, in this process and on disk (scan_store.h).
   static Result<ticks::SiteScan> scan_cached(ptrace::Tracee& t, const std::vector<uint8_t>& code,
                                              uint64_t start, uint64_t end);
   static std::vector<RemoteAddr> jump_table_targets(ptrace::Tracee& t, const std::vector<ticks::JumpTable>& tables,
