@@ -73,6 +73,14 @@ Status EventRecorder::before_first_run(RecordTask& task) {
   return clock->second->attach_thread(task.t, block);
 }
 
+Status EventRecorder::forget_changed_code(RecordTask& task, int64_t nr, std::span<const uint64_t> args,
+                                          int64_t result) {
+  auto it = clocks_.find(task.tgid);
+  auto change = code_change_of(nr, args, result);
+  if (it == clocks_.end() || !change) return ok_status();
+  return it->second->code_changed(task.t, *change);
+}
+
 Status EventRecorder::patch_new_code(RecordTask& task) {
   if (!soft_ticks_ || !started_) return ok_status();
   std::shared_ptr<SoftClock>& clock = clocks_[task.tgid];
@@ -247,6 +255,7 @@ Status EventRecorder::on_exit(RecordTask& task, user_regs_struct regs, StdioFds&
   if (is_write && result > 0) sc.setEchoFd(fds.stream_of(static_cast<int64_t>(p.args[0])));
   if ((p.nr == SYS_mmap || p.nr == SYS_mremap) && result >= 0) EBB_TRY(fill_mapping(task, sc.initMapping(), result));
   fds.on_syscall(p.nr, p.args, result);
+  EBB_TRY(forget_changed_code(task, p.nr, p.args, result));
   bool new_code = (p.nr == SYS_mmap || p.nr == SYS_mprotect) && result >= 0 && (p.args[2] & PROT_EXEC);
   p.nr = -1;
   task.has_boundary = true;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -124,6 +125,8 @@ class EventRecorder {
   // patching of executable mappings that appeared (each a TickPatch event).
   Status stamp(schema::Event::Builder ev, RecordTask& task);
   Status patch_new_code(RecordTask& task);
+  // After a syscall that may have unmapped or unprotected patched code (SoftClock::code_changed).
+  Status forget_changed_code(RecordTask& task, int64_t nr, std::span<const uint64_t> args, int64_t result);
 
   trace::TraceWriter& w_;
   bool cpuid_faulting_;

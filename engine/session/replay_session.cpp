@@ -220,6 +220,7 @@ Status Replayer::finish_syscall(ReplayTask& task, schema::SyscallEvent::Reader e
       EBB_TRY(task.t.write(RemoteAddr(m.getStart()), m.getData().begin(), m.getData().size()));
     }
   }
+  EBB_TRY(forget_changed_code(task, ev));
   if (policy == syscalls::ReplayPolicy::kSpawn && ev.getResult() > 0 && ev.getNumber() == SYS_clone &&
       (ev.getArgs()[0] & CLONE_PARENT_SETTID)) {
     int32_t tid = static_cast<int32_t>(ev.getResult());

@@ -187,6 +187,7 @@ class Replayer {
   Status on_tick_patch(ReplayTask& task, schema::TickPatchEvent::Reader ev);
   Status check_ticks(ReplayTask& task);
   Status run_to_point(ReplayTask& task, uint64_t target, const user_regs_struct& want);
+  Status forget_changed_code(ReplayTask& task, schema::SyscallEvent::Reader ev);
   bool at_recorded_point(ReplayTask& task, schema::SignalEvent::Reader ev);
   Status run_to_tick(ReplayTask& task, SoftClock& clock, uint64_t target);
   // The debugger's tick stop (replay_ticks.cpp): armed before `task` runs;

@@ -39,6 +39,16 @@ Status Replayer::on_tick_patch(ReplayTask& task, schema::TickPatchEvent::Reader 
   return ok_status();
 }
 
+// The recorder's SoftClock::code_changed at the same syscall.
+Status Replayer::forget_changed_code(ReplayTask& task, schema::SyscallEvent::Reader ev) {
+  auto it = clocks_.find(task.tgid);
+  if (it == clocks_.end()) return ok_status();
+  uint64_t args[6] = {};
+  for (unsigned i = 0; i < 6 && i < ev.getArgs().size(); ++i) args[i] = ev.getArgs()[i];
+  auto change = code_change_of(ev.getNumber(), args, ev.getResult());
+  return change ? it->second->code_changed(task.t, *change) : ok_status();
+}
+
 // At a syscall, signal or trapped instruction: the process's count must be
 // the recorded one.
 Status Replayer::check_ticks(ReplayTask& task) {
