@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # First benchmark of ebb: a syscall-heavy and a compute-bound program, each run natively,
-# under `ebb record` (also with `--ticks=soft`: the soft_s column), under `ebb replay --autopilot`
-# and under gdb's `record full`, in this one run, side by side. Prints the median of
+# under `ebb record --ticks=none` (also with `--ticks=soft`, what the default picks here: the
+# soft_s column), under `ebb replay --autopilot` and under gdb's `record full`, in this one run,
+# side by side. Prints the median of
 # BENCH_REPEAT runs (default 3) and the ratios to native.
 #
 #   bash bench/run.sh                  (after scripts/setup.sh has built build/bin/ebb)
@@ -73,7 +74,7 @@ run_mode() {
       native) cmd=("$bin" "$arg") ;;
       record)
         rm -rf "$trace"
-        cmd=("$ebb" record -o "$trace" -- "$bin" "$arg")
+        cmd=("$ebb" record --ticks=none -o "$trace" -- "$bin" "$arg")
         ;;
       replay) cmd=("$ebb" replay --autopilot "$trace") ;;
       soft)

@@ -105,10 +105,13 @@ int cmd_record(const std::vector<std::string>& args) {
       "output,o", po::value<std::string>(),
       "write the trace to DIR (must not exist or be empty); default: "
       "$EBB_TRACE_DIR/<prog>-<n>, else ~/.local/share/ebb/<prog>-<n>, with a latest-trace link")(
-      "ticks", po::value<std::string>()->default_value("none"),
-      "the tick clock: none, soft (patched code counts loop back-edges and function entries, "
-      "checked at every event in replay), auto (soft here: no PMU), pmu (not built yet); the scans "
-      "of code are cached in $EBB_CACHE_DIR, else ~/.cache/ebb (EBB_CACHE_DIR=off: none)");
+      "ticks", po::value<std::string>()->default_value("auto"),
+      "the tick clock: auto (the default: pmu where a PMU passes its checks, else soft; soft "
+      "until pmu is built), soft (patched code counts loop back-edges, loop heads and function "
+      "entries; checked at every event in replay), pmu (not built yet), none (no clock: a signal "
+      "waits for a syscall, preemption and reverse steps in syscall-free code are refused in "
+      "replay). The scans of code are cached in $EBB_CACHE_DIR, else ~/.cache/ebb "
+      "(EBB_CACHE_DIR=off: none)");
   po::variables_map vm;
   int code = 0;
   if (!parse("record", desc, {}, opts, vm, &code)) return code;

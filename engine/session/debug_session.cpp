@@ -264,7 +264,7 @@ Result<uint64_t> DebugSession::ticks(pid_t tid) {
   ReplayTask* t = replayer_->find_task(tid);
   if (!t) return make_error(ErrorKind::kBadInput, "no thread " + std::to_string(tid) + " at this point");
   SoftClock* clock = replayer_->clock(t->tgid);
-  if (!clock) return make_error(ErrorKind::kUnsupported, "this trace has no tick clock (record it with --ticks=soft)");
+  if (!clock) return make_error(ErrorKind::kUnsupported, "this trace has no tick clock (it was recorded with --ticks=none)");
   return clock->ticks(t->t);
 }
 

@@ -542,7 +542,7 @@ Result<DebugStop> DebugSession::follow_step_back(const TravelOrder& o) {
     if (++steps > kMaxBackSteps)
       return make_error(ErrorKind::kUnsupported,
                         "stepping back needs more than " + std::to_string(kMaxBackSteps) +
-                            " single steps here (a long stretch without system calls): record with --ticks=soft");
+                            " single steps here (a long stretch without system calls): this trace has no tick clock (recorded with --ticks=none)");
     ReplayTask* task = replayer_->find_task(f.tid);
     if (!task) {  // created later in the window
       auto s = run_to(boundary(replayer_event() + 1), nullptr, nullptr);

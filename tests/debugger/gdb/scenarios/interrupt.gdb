@@ -1,6 +1,7 @@
 # Ctrl-C while the replay computes (no syscall for seconds): gdb sends the
 # interrupt byte, the replay stops inside the loop (SIGINT), and continuing
 # runs it to the end.
+# record-args: --ticks=none
 # tracee: spin
 # record-exit: 4
 # interrupt-when: spinning

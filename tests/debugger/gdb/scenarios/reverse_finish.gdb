@@ -6,6 +6,7 @@
 # middle of fib(2) it first goes to the call of fib(1), a sibling). From
 # main's call of fib(5), forward again: stepi enters fib(5), finish
 # returns its value, 5, and all 15 calls are counted again.
+# record-args: --ticks=none
 # tracee: fib
 # record-exit: 3
 # expect: Breakpoint 1, fib \(n=0\) at .*fib\.c:@fib_body@

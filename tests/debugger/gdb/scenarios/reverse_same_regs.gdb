@@ -5,6 +5,7 @@
 # under fib(5) > fib(4) > fib(2) (counter 9); only memory (counter) tells
 # them apart. From the hit with counter 13, reverse-continue must stop at
 # the one with counter 12 (its sibling fib(1)), then 11 (their fib(2)).
+# record-args: --ticks=none
 # tracee: fib
 # record-exit: 3
 # expect: Breakpoint 1, fib \(n=0\) at .*fib\.c:@fib_body@

@@ -5,6 +5,7 @@
 # the recursive calls to the start of the line in the same frame. The
 # expected lines and frames are those gdb's own `record full` shows for the
 # same commands.
+# record-args: --ticks=none
 # tracee: fib
 # record-exit: 3
 # expect: Breakpoint 1, main \(\) at .*fib\.c:@main_print@

@@ -3,6 +3,7 @@
 # stepping back over a `call`'s return lands on the callee's `ret` (with the
 # callee's frame and arguments); stepi forward again replays the same
 # instructions to the same registers.
+# record-args: --ticks=none
 # tracee: fib
 # record-exit: 3
 # expect: Breakpoint 1, fib \(n=5\) at .*fib\.c:@fib_body@
