@@ -16,6 +16,7 @@
 #include "engine/session/address_space.h"
 #include "engine/session/event_codec.h"
 #include "engine/session/record_task.h"
+#include "engine/session/trampoline_exit.h"
 #include "engine/session/vdso.h"
 #include "engine/trace/saved_files.h"
 
@@ -379,6 +380,11 @@ Status EventRecorder::on_trapped_insn(RecordTask& task, int insn_kind, user_regs
 Status EventRecorder::on_signal(RecordTask& task, int sig) {
   auto info = task.t.siginfo();
   if (!info) return info.error();
+  // The handler (or the debugger of the replay) sees the program's code, never a trampoline.
+  if (auto clock = clocks_.find(task.tgid); clock != clocks_.end()) {
+    auto moved = leave_trampoline(*clock->second, task.t);
+    if (!moved) return moved.error();
+  }
   auto regs = task.t.regs();
   if (!regs) return regs.error();
   if (sig == SIGSEGV && info->si_code == SI_KERNEL) {

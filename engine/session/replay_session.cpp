@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "engine/arch/cpu.h"
+#include "engine/session/trampoline_exit.h"
 #include "engine/base/log.h"
 #include "engine/session/address_space.h"
 #include "engine/session/cpu_pin.h"
@@ -316,6 +317,11 @@ Status Replayer::on_signal(ReplayTask& task, schema::SignalEvent::Reader ev) {
   }
   auto stop = resume_and_wait(task, sig);
   if (!stop) return stop.error();
+  // As the recorder did: a fault in a displaced instruction's copy shows at the original.
+  if (auto clock = clocks_.find(task.tgid); clock != clocks_.end()) {
+    auto moved = leave_trampoline(*clock->second, task.t);
+    if (!moved) return moved.error();
+  }
   EBB_TRY(check_.signal_stop(task.t, *stop, ev));
   siginfo_t info;
   auto raw = ev.getSiginfo();

@@ -1,0 +1,48 @@
+// ebb-test: expect-stdout: registers intact
+// ebb-test: expect-replay: refused "tick clock"
+// ebb-test: timeout: 50
+// A SIGPROF timer interrupts a loop that keeps a live value in rcx, hundreds of times; the
+// handler runs loops of its own. With the soft tick clock the signal often lands inside a tick
+// sequence (which parks rcx in the thread's counter block): the thread must leave it before the
+// handler runs, or the handler's own ticks overwrite the parked rcx. The loop's result shows
+// whether rcx survived. Without the clock replay refuses (a signal in syscall-free code).
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+static volatile unsigned long handled;
+static volatile unsigned long sink;
+
+static void on_prof(int sig) {
+  (void)sig;
+  for (int i = 0; i < 100; i++) sink += (unsigned long)i;  // ticks inside the handler
+  handled++;
+}
+
+int main(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_prof;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGPROF, &sa, NULL);
+  struct itimerval tv = {{0, 1000}, {0, 1000}};
+  setitimer(ITIMER_PROF, &tv, NULL);
+  uint64_t n = 2000000000, acc = 0, c = 0;
+  // rcx counts up, rax accumulates it: acc = n(n+1)/2 when rcx survives every interruption.
+  __asm__ volatile(
+      "1: add $1, %%rcx\n"
+      "   add %%rcx, %%rax\n"
+      "   dec %%rdx\n"
+      "   jne 1b\n"
+      : "+a"(acc), "+c"(c), "+d"(n)
+      :
+      : "cc");
+  struct itimerval off = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_PROF, &off, NULL);
+  uint64_t want = 2000000000ull * 2000000001ull / 2;
+  printf("%s (%s)\n", acc == want && c == 2000000000ull ? "registers intact" : "REGISTERS CORRUPTED",
+         handled > 0 ? "interrupted" : "never interrupted");
+  return 0;
+}
