@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "engine/base/assert.h"
 #include "engine/base/fnv.h"
 #include "engine/base/log.h"
 #include "engine/ptrace/proc_maps.h"
@@ -131,49 +132,32 @@ Result<std::vector<uint8_t>> read_code(ptrace::Tracee& t, uint64_t start, uint64
   return code;
 }
 
-// Writes `patched` over the tracee's `original` bytes at `start`, one write per run of pages
-// that changed.
-Status write_changed_pages(ptrace::Tracee& t, uint64_t start, const std::vector<uint8_t>& original,
-                           const std::vector<uint8_t>& patched) {
-  const size_t n = original.size();
+// Applies `patches` (disjoint) to `code`, the tracee's bytes at `start`, and writes the pages
+// that changed, one write per run of them. (No copy of the code is compared page by page: the
+// bytes that differ are the patches' own.)
+Status write_patches(ptrace::Tracee& t, uint64_t start, std::vector<uint8_t>& code,
+                     const std::vector<ticks::Patch>& patches) {
+  const size_t n = code.size();
+  std::vector<uint8_t> changed((n + kPage - 1) / kPage + 1, 0);  // one past the last: a stop
+  for (const ticks::Patch& p : patches) {
+    const size_t at = p.address.addr() - start;
+    EBB_ASSERT(at + p.patched.size() <= n);
+    for (size_t k = 0; k < p.patched.size(); ++k) {
+      if (code[at + k] == p.patched[k]) continue;
+      code[at + k] = p.patched[k];
+      changed[(at + k) / kPage] = 1;
+    }
+  }
   size_t run = SIZE_MAX;  // the first page of the run of changed pages being gathered
-  for (size_t page = 0;; page += kPage) {
-    const size_t len = page < n ? std::min<size_t>(kPage, n - page) : 0;
-    const bool changed = len > 0 && std::memcmp(&original[page], &patched[page], len) != 0;
-    if (changed && run == SIZE_MAX) run = page;
-    if (!changed && run != SIZE_MAX) {
-      const size_t run_end = std::min(page, n);
-      EBB_TRY(t.write(RemoteAddr(start + run), &patched[run], run_end - run));
+  for (size_t page = 0; page < changed.size(); ++page) {
+    if (changed[page] && run == SIZE_MAX) run = page;
+    if (!changed[page] && run != SIZE_MAX) {
+      const size_t from = run * kPage, to = std::min(page * kPage, n);
+      EBB_TRY(t.write(RemoteAddr(start + from), &code[from], to - from));
       run = SIZE_MAX;
     }
-    if (len == 0) break;
   }
   return ok_status();
-}
-
-// The trampolines of one mapping's kJump sites, built at `region`.
-struct Built {
-  std::vector<uint8_t> code;  // every trampoline, back to back
-  std::vector<ticks::Trampoline> trampolines;
-  uint32_t unplaced = 0;  // kJump sites whose trampoline did not reach (left alone, as traps)
-};
-
-Result<Built> build_all(const ticks::SiteScan& scan, const std::vector<uint8_t>& code,
-                        uint64_t start, uint64_t region, uint64_t block) {
-  Built out;
-  for (const ticks::TickSite& site : scan.sites) {
-    if (site.method != ticks::SiteMethod::kJump) continue;
-    auto t = ticks::build_trampoline(site, code, RemoteAddr(start),
-                                     RemoteAddr(region + out.code.size()), RemoteAddr(block));
-    if (!t) {
-      if (t.error().kind != ErrorKind::kUnsupported) return t.error();
-      ++out.unplaced;
-      continue;
-    }
-    out.code.insert(out.code.end(), t->code.begin(), t->code.end());
-    out.trampolines.push_back(std::move(*t));
-  }
-  return out;
 }
 
 // What the digest covers: where everything is, the trampolines, and every patch.
@@ -192,7 +176,7 @@ uint64_t digest_of(const TickPatchRecord& r, const std::vector<uint8_t>& trampol
 }  // namespace
 
 struct SoftClock::Placed {
-  Built built;
+  ticks::TrampolineSet built;
   uint64_t region = 0, region_size = 0;  // what stays mapped (0, 0 when nothing)
 };
 
@@ -266,8 +250,6 @@ std::vector<RemoteAddr> SoftClock::jump_table_targets(ptrace::Tracee& t, const s
                                  });
 }
 
-namespace {
-
 // Every exec maps libc (and a build runs cc1 again and again): a scan is a
 // pure function of the bytes, the jump-table cases and distances, so it is
 // done once per content for the life of ebb's process and moved where the
@@ -276,14 +258,32 @@ namespace {
 // the tracee each time and must be the same. Below this level, the scans of
 // earlier ebb processes on disk (scan_store.h), checked the same way (the
 // bytes by size and two hashes).
+//
+// An entry also keeps the trampolines last built from its scan: they depend
+// on nothing else but the distance from the code to their region (ticks::
+// move_trampolines), which is usually the same at every exec. They are kept
+// from the second build of the same bytes on, so that a program run once
+// pays for no copy.
 struct CachedScan {
   std::vector<uint8_t> code;
   uint64_t start = 0;
   std::vector<ticks::JumpTable> tables;  // as found at `start`
   std::vector<uint64_t> cases;           // offsets from `start`
   ticks::SiteScan scan;
+  struct Trampolines {
+    uint64_t start = 0;    // of the code they were built for
+    int64_t distance = 0;  // their region's address - start
+    ticks::TrampolineSet set;
+  };
+  // Memos in an entry otherwise shared read-only (ebb patches from one thread).
+  mutable std::shared_ptr<const Trampolines> trampolines;
+  mutable uint32_t builds = 0;
 };
+
+namespace {
+
 constexpr size_t kMaxCachedScans = 64;
+uint64_t g_reused_trampolines = 0;  // SoftClock::reused_trampolines
 using ScanMemory = std::map<uint64_t, std::shared_ptr<const CachedScan>>;
 
 ScanMemory& scan_memory() {
@@ -305,19 +305,41 @@ std::shared_ptr<const CachedScan> stored_scan(const std::vector<uint8_t>& code) 
                                                        std::move(entry->cases), std::move(entry->scan)});
 }
 
+// The memory level's key. Not FNV-1a: that goes a byte at a time (~1 ns a byte, 3 ms for
+// python3.11's text, and the disk level hashes the bytes again); this goes 32 bytes at a time in
+// four independent lanes. A hit compares the bytes in full anyway.
 uint64_t content_key(const std::vector<uint8_t>& code) {
-  Fnv64 h;
-  h.add(code.data(), code.size());
-  h.add(code.size());
-  return h.value();
+  constexpr uint64_t kMul = 0x9fb21c651e98df25ull;
+  auto mix = [](uint64_t h, uint64_t w) {
+    h = (h ^ w) * kMul;
+    return h ^ (h >> 29);
+  };
+  uint64_t lanes[4] = {1, 2, 3, 4};
+  const size_t n = code.size();
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    uint64_t w[4];
+    std::memcpy(w, code.data() + i, sizeof w);
+    for (int k = 0; k < 4; ++k) lanes[k] = mix(lanes[k], w[k]);
+  }
+  uint64_t h = n;
+  for (; i < n; i += 8) {
+    uint64_t w = 0;
+    std::memcpy(&w, code.data() + i, std::min<size_t>(8, n - i));
+    h = mix(h, w);
+  }
+  for (uint64_t lane : lanes) h = mix(h, lane);
+  return h;
 }
 
 }  // namespace
 
 void SoftClock::forget_cached_scans() { scan_memory().clear(); }
 
-Result<ticks::SiteScan> SoftClock::scan_cached(ptrace::Tracee& t, const std::vector<uint8_t>& code, uint64_t start,
-                                                 uint64_t end) {
+uint64_t SoftClock::reused_trampolines() { return g_reused_trampolines; }
+
+Result<std::pair<ticks::SiteScan, std::shared_ptr<const CachedScan>>> SoftClock::scan_cached(
+    ptrace::Tracee& t, const std::vector<uint8_t>& code, uint64_t start, uint64_t end) {
   const ScanMemory& cache = scan_memory();
   uint64_t key = content_key(code);
   auto it = cache.find(key);
@@ -340,13 +362,14 @@ Result<ticks::SiteScan> SoftClock::scan_cached(ptrace::Tracee& t, const std::vec
   for (RemoteAddr c : cases) offsets.push_back(c.addr() - start);
   if (hit && hit->cases == offsets) {
     if (!in_memory) remember(key, hit);
-    return ticks::rebase(hit->scan, delta);
+    return std::pair(ticks::rebase(hit->scan, delta), hit);
   }
   auto scan = ticks::find_tick_sites(code, RemoteAddr(start), cases);
-  if (!scan) return scan;
-  remember(key, std::make_shared<const CachedScan>(CachedScan{code, start, tables, offsets, *scan}));
+  if (!scan) return scan.error();
+  auto entry = std::make_shared<const CachedScan>(CachedScan{code, start, tables, offsets, *scan});
+  remember(key, entry);
   store_scan(code, RemoteAddr(start), std::move(tables), std::move(offsets), *scan);
-  return scan;
+  return std::pair(std::move(*scan), std::move(entry));
 }
 
 Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint64_t end,
@@ -359,12 +382,13 @@ Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint
   }
   auto code = read_code(t, start, end);
   if (!code) return code.error();
-  auto scan = scan_cached(t, *code, start, end);
-  if (!scan) return scan.error();
+  auto scanned = scan_cached(t, *code, start, end);
+  if (!scanned) return scanned.error();
+  const ticks::SiteScan* scan = &scanned->first;
   const double scan_ms = ms_since(t0);
-  auto placed = place_trampolines(t, *scan, *code, start, end, trampolines_at);
+  auto placed = place_trampolines(t, *scan, *scanned->second, *code, start, end, trampolines_at);
   if (!placed) return placed.error();
-  const Built& built = placed->built;
+  ticks::TrampolineSet& built = placed->built;
 
   TickPatchRecord record;
   record.code_start = start;
@@ -372,23 +396,21 @@ Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint
   record.trampolines = placed->region;
   record.trampolines_size = placed->region_size;
   record.counter_block = block_;
-  record.jump_sites = static_cast<uint32_t>(built.trampolines.size());
+  record.jump_sites = static_cast<uint32_t>(built.patches.size());
   record.trap_sites = static_cast<uint32_t>(std::count_if(scan->sites.begin(), scan->sites.end(), [](const auto& s) {
     return s.method == ticks::SiteMethod::kTrap;
   }));
   // Trampolines first: a patch must never lead to a trampoline not yet written.
   if (!built.code.empty()) EBB_TRY(t.write(RemoteAddr(placed->region), built.code.data(), built.code.size()));
   auto mapping = std::make_shared<Mapping>();
-  std::vector<uint8_t> patched = *code;
-  for (const ticks::Trampoline& tr : built.trampolines) {
-    const ticks::Patch& p = tr.patch;
-    std::memcpy(&patched[p.address.addr() - start], p.patched.data(), p.patched.size());
-    mapping->patches.push_back(p);
-    mapping->trampolines.add(tr);
-  }
-  EBB_TRY(write_changed_pages(t, start, *code, patched));
-  std::sort(mapping->patches.begin(), mapping->patches.end(),
-            [](const ticks::Patch& a, const ticks::Patch& b) { return a.address.addr() < b.address.addr(); });
+  mapping->patches = std::move(built.patches);
+  mapping->trampolines = std::move(built.map);
+  EBB_TRY(write_patches(t, start, *code, mapping->patches));
+  const auto by_address = [](const ticks::Patch& a, const ticks::Patch& b) {
+    return a.address.addr() < b.address.addr();
+  };
+  if (!std::is_sorted(mapping->patches.begin(), mapping->patches.end(), by_address))
+    std::sort(mapping->patches.begin(), mapping->patches.end(), by_address);
   record.digest = digest_of(record, built.code, mapping->patches);
   mapping->record = record;
   by_code_[start] = mapping;
@@ -401,9 +423,39 @@ Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint
   return record;
 }
 
-Result<SoftClock::Placed> SoftClock::place_trampolines(ptrace::Tracee& t, const ticks::SiteScan& scan,
-                                           const std::vector<uint8_t>& code, uint64_t start,
-                                           uint64_t end, std::optional<uint64_t> at) {
+namespace {
+
+// The trampolines of `scan` (the scan of `cached`'s bytes at `start`) in a region at `region`:
+// those last built from the same scan at the same distance, moved, else built (and kept from the
+// second build on).
+Result<ticks::TrampolineSet> trampolines_for(const CachedScan& cached, const ticks::SiteScan& scan,
+                                             const std::vector<uint8_t>& code, uint64_t start,
+                                             uint64_t region) {
+  const int64_t distance = static_cast<int64_t>(region - start);
+  if (cached.trampolines && cached.trampolines->distance == distance) {
+    ++g_reused_trampolines;
+    log_debug("soft clock: trampolines for [%s, +%zu) moved from those built for %s",
+              hex(start).c_str(), code.size(), hex(cached.trampolines->start).c_str());
+    return ticks::move_trampolines(cached.trampolines->set,
+                                   static_cast<int64_t>(start - cached.trampolines->start));
+  }
+  auto built = ticks::build_trampolines(scan.sites, code, RemoteAddr(start), RemoteAddr(region),
+                                        RemoteAddr(ticks::kPerThreadBlock));
+  if (built && ++cached.builds >= 2) {
+    cached.trampolines = std::make_shared<const CachedScan::Trampolines>(
+        CachedScan::Trampolines{start, distance, *built});
+  }
+  return built;
+}
+
+}  // namespace
+
+Result<SoftClock::Placed> SoftClock::place_trampolines(ptrace::Tracee& t,
+                                                       const ticks::SiteScan& scan,
+                                                       const CachedScan& cached,
+                                                       const std::vector<uint8_t>& code,
+                                                       uint64_t start, uint64_t end,
+                                                       std::optional<uint64_t> at) {
   const auto jumps = std::count_if(scan.sites.begin(), scan.sites.end(), [](const auto& s) {
     return s.method == ticks::SiteMethod::kJump;
   });
@@ -418,7 +470,7 @@ Result<SoftClock::Placed> SoftClock::place_trampolines(ptrace::Tracee& t, const 
   const uint64_t bound = round_up(static_cast<uint64_t>(jumps) * ticks::kMaxTrampolineSize, kPage);
   auto region = map_trampolines(t, start, end, bound, at);
   if (!region) return region.error();
-  auto built = build_all(scan, code, start, *region, ticks::kPerThreadBlock);
+  auto built = trampolines_for(cached, scan, code, start, *region);
   if (!built) {
     (void)inject(t, SYS_munmap, *region, bound, 0, 0, 0, 0);
     return built.error();

@@ -32,6 +32,10 @@
 
 namespace ebb::session {
 
+// A scan kept for later mappings of the same bytes, with the trampolines last built from it
+// (soft_clock.cpp).
+struct CachedScan;
+
 // What record writes to the trace for one patched mapping, and replay applies again.
 struct TickPatchRecord {
   uint64_t code_start = 0, code_end = 0;           // the executable mapping patched
@@ -143,6 +147,9 @@ class SoftClock {
   // Empties the in-memory level of the scan cache of this process (tests: the next scan of any
   // code then goes to the disk's level, scan_store.h, as in a new ebb process).
   static void forget_cached_scans();
+  // How many mappings this process patched with trampolines moved from an earlier build of the
+  // same bytes at the same distance rather than built (tests, debug logs).
+  static uint64_t reused_trampolines();
   // Every patched mapping, by code_start.
   std::vector<TickPatchRecord> records() const;
   // The patches written into the mapping patched at `code_start`, by address; empty when none.
@@ -165,14 +172,15 @@ class SoftClock {
   // mmap(addr, length, prot, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE): false when taken.
   Result<bool> map_fixed(ptrace::Tracee& t, uint64_t addr, uint64_t length, int prot);
   Result<Placed> place_trampolines(ptrace::Tracee& t, const ticks::SiteScan& scan,
-                                   const std::vector<uint8_t>& code, uint64_t start, uint64_t end,
-                                   std::optional<uint64_t> at);
+                                   const CachedScan& cached, const std::vector<uint8_t>& code,
+                                   uint64_t start, uint64_t end, std::optional<uint64_t> at);
   Result<uint64_t> map_trampolines(ptrace::Tracee& t, uint64_t start, uint64_t end, uint64_t size,
                                    std::optional<uint64_t> at);
   // ticks::find_tick_sites with the jump tables' cases, remembered by content for later
-  // mappings of the same bytes, in this process and on disk (scan_store.h).
-  static Result<ticks::SiteScan> scan_cached(ptrace::Tracee& t, const std::vector<uint8_t>& code,
-                                             uint64_t start, uint64_t end);
+  // mappings of the same bytes, in this process and on disk (scan_store.h). Also returns the
+  // process's cache entry the scan comes from (or went into).
+  static Result<std::pair<ticks::SiteScan, std::shared_ptr<const CachedScan>>> scan_cached(
+      ptrace::Tracee& t, const std::vector<uint8_t>& code, uint64_t start, uint64_t end);
   static std::vector<RemoteAddr> jump_table_targets(ptrace::Tracee& t, const std::vector<ticks::JumpTable>& tables,
                                                     uint64_t start, uint64_t end);
   const Mapping* mapping_at(uint64_t addr) const;    // the patched code containing addr

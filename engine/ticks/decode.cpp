@@ -96,39 +96,79 @@ bool Decoder::decode(const uint8_t* bytes, size_t size, ZydisDecodedInstruction*
   return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder_, bytes, size, insn, operands));
 }
 
+namespace {
+
+// The fields of InsnInfo that the instruction alone gives (no operand).
+void summarise_instruction(const ZydisDecodedInstruction& insn, uint64_t address, InsnInfo* info) {
+  info->address = address;
+  info->length = insn.length;
+  const uint64_t end = address + insn.length;
+  const bool relative_imm = insn.raw.imm[0].is_relative;
+  if (relative_imm) {
+    info->has_target = true;
+    info->target = end + static_cast<uint64_t>(insn.raw.imm[0].value.s);
+  }
+  info->flow = classify_flow(insn, relative_imm);
+  info->may_fault = faulting_mnemonic(insn.mnemonic) || faulting_category(insn.meta.category) ||
+                    (insn.attributes & ZYDIS_ATTRIB_IS_PRIVILEGED) != 0;
+  info->unrelocatable = insn.mnemonic == ZYDIS_MNEMONIC_XBEGIN;
+  info->lea = insn.mnemonic == ZYDIS_MNEMONIC_LEA;
+}
+
+// The fields the memory operands give.
+void summarise_operands(const ZydisDecodedInstruction& insn, const ZydisDecodedOperand* ops,
+                        InsnInfo* info) {
+  const uint64_t end = info->address + insn.length;
+  for (uint8_t i = 0; i < insn.operand_count; ++i) {
+    const ZydisDecodedOperand& op = ops[i];
+    if (op.type != ZYDIS_OPERAND_TYPE_MEMORY) continue;
+    if (op.mem.base == ZYDIS_REGISTER_RIP) {
+      info->rip_relative = true;
+      info->rip_target = end + static_cast<uint64_t>(op.mem.disp.value);
+    }
+    if (op.mem.base == ZYDIS_REGISTER_NONE && op.mem.index != ZYDIS_REGISTER_NONE &&
+        op.mem.scale == 8 && op.mem.segment != ZYDIS_REGISTER_FS &&
+        op.mem.segment != ZYDIS_REGISTER_GS) {
+      info->absolute_table_index = true;
+      info->absolute_table = static_cast<uint64_t>(op.mem.disp.value);
+    }
+    if (op.mem.type != ZYDIS_MEMOP_TYPE_AGEN && !safe_memory_operand(op)) info->may_fault = true;
+  }
+}
+
+}  // namespace
+
 bool Decoder::info(const uint8_t* bytes, size_t size, uint64_t address, InsnInfo* out,
                    ZydisDecodedInstruction* raw) const {
   ZydisDecodedInstruction insn;
   ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
   if (!decode(bytes, size, &insn, ops)) return false;
   InsnInfo info;
-  info.address = address;
-  info.length = insn.length;
-  const uint64_t end = address + insn.length;
-  const bool relative_imm = insn.raw.imm[0].is_relative;
-  if (relative_imm) {
-    info.has_target = true;
-    info.target = end + static_cast<uint64_t>(insn.raw.imm[0].value.s);
+  summarise_instruction(insn, address, &info);
+  summarise_operands(insn, ops, &info);
+  *out = info;
+  if (raw) *raw = insn;
+  return true;
+}
+
+bool Decoder::relocation_info(const uint8_t* bytes, size_t size, uint64_t address, InsnInfo* out,
+                              ZydisDecodedInstruction* raw) const {
+  ZydisDecoderContext context;
+  ZydisDecodedInstruction insn;
+  if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&decoder_, &context, bytes, size, &insn))) {
+    return false;
   }
-  info.flow = classify_flow(insn, relative_imm);
-  info.may_fault = faulting_mnemonic(insn.mnemonic) || faulting_category(insn.meta.category) ||
-                   (insn.attributes & ZYDIS_ATTRIB_IS_PRIVILEGED) != 0;
-  info.unrelocatable = insn.mnemonic == ZYDIS_MNEMONIC_XBEGIN;
-  info.lea = insn.mnemonic == ZYDIS_MNEMONIC_LEA;
-  for (uint8_t i = 0; i < insn.operand_count; ++i) {
-    const ZydisDecodedOperand& op = ops[i];
-    if (op.type != ZYDIS_OPERAND_TYPE_MEMORY) continue;
-    if (op.mem.base == ZYDIS_REGISTER_RIP) {
-      info.rip_relative = true;
-      info.rip_target = end + static_cast<uint64_t>(op.mem.disp.value);
+  InsnInfo info;
+  summarise_instruction(insn, address, &info);
+  // A rip-relative operand is only ever a ModRM memory form (mod != 3, rm = 101): without one
+  // the operands cannot change the fields relocation reads, and decoding them costs a third.
+  if ((insn.attributes & ZYDIS_ATTRIB_HAS_MODRM) && insn.raw.modrm.mod != 3) {
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeOperands(&decoder_, &context, &insn, ops,
+                                                 insn.operand_count))) {
+      return false;
     }
-    if (op.mem.base == ZYDIS_REGISTER_NONE && op.mem.index != ZYDIS_REGISTER_NONE &&
-        op.mem.scale == 8 && op.mem.segment != ZYDIS_REGISTER_FS &&
-        op.mem.segment != ZYDIS_REGISTER_GS) {
-      info.absolute_table_index = true;
-      info.absolute_table = static_cast<uint64_t>(op.mem.disp.value);
-    }
-    if (op.mem.type != ZYDIS_MEMOP_TYPE_AGEN && !safe_memory_operand(op)) info.may_fault = true;
+    summarise_operands(insn, ops, &info);
   }
   *out = info;
   if (raw) *raw = insn;

@@ -52,6 +52,11 @@ class Decoder {
   // The same, summarised; `raw` (optional) receives Zydis' full decode.
   bool info(const uint8_t* bytes, size_t size, uint64_t address, InsnInfo* out,
             ZydisDecodedInstruction* raw = nullptr) const;
+  // The same for relocating an instruction (trampoline.cpp), cheaper: only address, length, flow,
+  // has_target, target, rip_relative and rip_target are as info() gives them (the operands are
+  // decoded only when a ModRM memory operand may be rip-relative); the other fields may differ.
+  bool relocation_info(const uint8_t* bytes, size_t size, uint64_t address, InsnInfo* out,
+                       ZydisDecodedInstruction* raw = nullptr) const;
 
  private:
   ZydisDecoder decoder_;

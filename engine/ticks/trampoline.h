@@ -23,8 +23,8 @@
 // instruction is an unconditional transfer needs no jmp end.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <span>
 #include <vector>
@@ -79,6 +79,11 @@ struct Trampoline {
   Patch patch;                   // the 5-byte jmp over the site's first displaced bytes
   RemoteAddr interrupt_resume;   // the pc of a SIGTRAP from the interrupt's int3
   std::vector<PcEntry> pcs;      // one per instruction of `code`, by offset
+  // What it was built from, so that a TrampolineMap can build it again for a lookup rather than
+  // keep its pcs: the site, the displaced instructions' original bytes, the counter block.
+  TickSite site;
+  std::vector<uint8_t> displaced_code;
+  RemoteAddr counter_block;
 };
 
 inline constexpr size_t kMaxTrampolineSize = 160;
@@ -97,14 +102,24 @@ Result<Trampoline> build_trampoline(const TickSite& site, std::span<const uint8_
 Result<Patch> trap_patch(const TickSite& site, std::span<const uint8_t> code,
                          RemoteAddr load_address);
 
-// The trampolines of one address space, for pc lookups.
+namespace detail {
+struct TrampolineMapAccess;  // build_trampolines' way in (trampoline.cpp)
+}
+
+// The trampolines of one address space, for pc lookups. A mapping has tens of thousands of
+// trampolines, and a lookup is rare (a signal, a stop inside a trampoline, a debugger's
+// question), so the map keeps what each was built from (~40 bytes and its displaced bytes), not
+// its pc map (~100 bytes), and builds the trampoline again to answer (under a microsecond).
+// Trampolines are added in address order (an append); out of order they are inserted. A
+// trampoline added at the address of one already there replaces it, as does one for the same
+// displaced start.
 class TrampolineMap {
  public:
   void add(const Trampoline& trampoline);
-  void clear() {
-    by_start_.clear();
-    by_displaced_.clear();
-  }
+  // Room for this many trampolines (an optimisation only).
+  void reserve(size_t trampolines);
+  void clear();
+  size_t size() const { return by_start_.size(); }  // trampolines (none replaced)
   // nullopt when `pc` is in no trampoline.
   std::optional<TrampolinePc> lookup(RemoteAddr pc) const;
   // Whether a SIGTRAP with this pc (the byte after the int3) is a trampoline's armed interrupt.
@@ -112,16 +127,60 @@ class TrampolineMap {
   // Where the copy of the displaced instruction at `original` runs: a breakpoint on that
   // instruction goes there. nullopt when `original` starts no displaced instruction.
   std::optional<RemoteAddr> copy_of(RemoteAddr original) const;
+  // The same trampolines and sites `delta` bytes further. Precondition: every trampoline counts
+  // in kPerThreadBlock (the one block address that does not move with them).
+  TrampolineMap moved(int64_t delta) const;
 
  private:
-  struct Record {
-    uint64_t end;
-    uint64_t interrupt_resume;
-    std::vector<Trampoline::PcEntry> pcs;
+  friend struct detail::TrampolineMapAccess;
+  struct Entry {  // one trampoline, and its site relative to its displaced start
+    uint64_t start = 0;        // the trampoline's address
+    uint64_t patch_start = 0;  // the site's displaced instructions
+    uint64_t counter_block = 0;
+    int32_t target = 0;      // the site's target - patch_start
+    uint32_t bytes = 0;      // where its displaced bytes start in bytes_
+    uint8_t size = 0;        // of the trampoline's code
+    uint8_t interrupt = 0;   // interrupt_resume - start
+    uint8_t patch_length = 0;
+    uint8_t site = 0;        // the site's address - patch_start
+    SiteKind kind = SiteKind::kBackEdge;
   };
-  std::map<uint64_t, Record> by_start_;
-  std::map<uint64_t, std::pair<uint64_t, uint64_t>> by_displaced_;  // start -> (end, trampoline)
+  // Precondition: the parts of a trampoline built by build_trampoline at `address`.
+  void add(const TickSite& site, std::span<const uint8_t> displaced_code, RemoteAddr address,
+           size_t code_size, RemoteAddr interrupt_resume, RemoteAddr counter_block);
+  const Entry* entry_at(uint64_t pc) const;  // the last trampoline starting at or below pc
+  // The trampoline's pc map, built again; returns the number of entries written to `out`
+  // (room for kMaxTrampolineSize).
+  size_t pcs_of(const Entry& e, Trampoline::PcEntry* out) const;
+
+  std::vector<Entry> entries_;         // in the order added
+  std::vector<uint8_t> bytes_;         // the displaced bytes of every entry
+  std::vector<uint32_t> by_start_;     // entries_ indices, by start
+  std::vector<uint32_t> by_displaced_;  // entries_ indices, by patch_start
 };
+
+// Every trampoline of one mapping's kJump sites, back to back: what the session writes.
+struct TrampolineSet {
+  std::vector<uint8_t> code;   // the trampolines, from the region's first byte
+  std::vector<Patch> patches;  // one per trampoline, in site order
+  TrampolineMap map;
+  uint32_t unplaced = 0;  // kJump sites whose trampoline did not reach (left alone)
+};
+
+// The trampolines of the kJump sites among `sites` (the others are skipped), each built as
+// build_trampoline would at `region + code.size()` (so the bytes are the same): a site whose
+// trampoline does not reach (kUnsupported) is counted in `unplaced` and left alone; any other
+// error is returned. The patches come in the order of `sites` (by address from find_tick_sites).
+Result<TrampolineSet> build_trampolines(std::span<const TickSite> sites,
+                                        std::span<const uint8_t> code, RemoteAddr load_address,
+                                        RemoteAddr region, RemoteAddr counter_block);
+
+// `set` as build_trampolines gives it for the same code and sites `delta` bytes further, with
+// the region moved as far. With kPerThreadBlock (a precondition) a trampoline names every
+// address relative to its own, and reach depends on distances only: the bytes and the sites
+// left alone are the same, and the patches and the map move. (A session that patches the same
+// libc again at every exec reuses the trampolines this way.)
+TrampolineSet move_trampolines(const TrampolineSet& set, int64_t delta);
 
 // Makes `bytes`, read from the tracee at `at`, show the original code wherever they overlap a
 // patch. `patches` sorted by address and disjoint.

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "engine/ptrace/tracee.h"
 #include "engine/session/soft_clock.h"
@@ -456,6 +457,26 @@ TEST(SoftClock, PatchedLibcComputesTheSame) {
   c.run_to(3);
   EXPECT_GT(ticks(*clock, c.t()), 200u) << "qsort and snprintf tick in libc";
   EXPECT_EQ(read_var(c.t(), g_compiled_result), compiled_work());
+}
+
+// Every exec of a multi-process program patches libc again: from the second build of the same
+// bytes on, the trampolines are kept, and a mapping of those bytes with its region as far away
+// gets them moved rather than built. Nothing written changes: the same record, digest and count.
+TEST(SoftClock, PatchedAgainReusesTheTrampolines) {
+  SoftClock::forget_cached_scans();
+  const uint64_t before = SoftClock::reused_trampolines();
+  std::vector<PatchedRun> runs;
+  for (int i = 0; i < 4; ++i) runs.push_back(record_or_replay(nullptr));
+  EXPECT_EQ(SoftClock::reused_trampolines() - before, 2u) << "built twice, then moved";
+  for (const PatchedRun& run : runs) {
+    EXPECT_NE(run.record.digest, 0u);
+    EXPECT_EQ(run.record, runs[0].record);
+    EXPECT_EQ(run.ticks_at_3, runs[0].ticks_at_3);
+  }
+  const PatchedRun replayed = record_or_replay(&runs[0].record);
+  EXPECT_EQ(replayed.record, runs[0].record);
+  EXPECT_EQ(replayed.ticks_at_3, runs[0].ticks_at_3);
+  EXPECT_EQ(SoftClock::reused_trampolines() - before, 3u);
 }
 
 }  // namespace

@@ -4,12 +4,17 @@
 #include <Zydis/Zydis.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 
+#include "engine/ticks/counter_block.h"
+#include "engine/ticks/decode.h"
 #include "engine/ticks/sites.h"
 #include "engine/ticks/trampoline.h"
 
@@ -166,6 +171,262 @@ TEST(TicksLibc, ScanMovesWithTheBytes) {
   EXPECT_EQ(moved.undecodable, there->undecodable);
   EXPECT_EQ(moved.unpatchable, there->unpatchable);
   EXPECT_EQ(moved.instructions, there->instructions);
+}
+
+}  // namespace
+}  // namespace ebb::ticks
+
+namespace ebb::ticks {
+namespace {
+
+// TrampolineMap as it was before it built trampolines again to answer: every trampoline's pc
+// map kept, found through std::maps. The reference the map must agree with.
+class ReferenceMap {
+ public:
+  void add(const Trampoline& t) {
+    by_start_[t.address.addr()] = &t;
+    by_displaced_[t.displaced.start.addr()] = {t.displaced.start.addr() + t.displaced.length,
+                                               &t};
+  }
+  std::optional<TrampolinePc> lookup(uint64_t pc) const {
+    auto it = by_start_.upper_bound(pc);
+    if (it == by_start_.begin()) return std::nullopt;
+    const Trampoline& t = *std::prev(it)->second;
+    if (pc >= t.address.addr() + t.code.size()) return std::nullopt;
+    const uint64_t offset = pc - t.address.addr();
+    auto e = std::upper_bound(
+        t.pcs.begin(), t.pcs.end(), offset,
+        [](uint64_t o, const Trampoline::PcEntry& p) { return o < p.offset; });
+    if (e == t.pcs.begin()) return std::nullopt;
+    --e;
+    if (offset >= e->offset + e->length) return std::nullopt;
+    return e->where;
+  }
+  bool is_interrupt(uint64_t pc) const {
+    auto it = by_start_.upper_bound(pc);
+    return it != by_start_.begin() && std::prev(it)->second->interrupt_resume.addr() == pc;
+  }
+  std::optional<RemoteAddr> copy_of(uint64_t original) const {
+    auto it = by_displaced_.upper_bound(original);
+    if (it == by_displaced_.begin()) return std::nullopt;
+    --it;
+    if (original >= it->second.first) return std::nullopt;
+    const Trampoline& t = *it->second.second;
+    bool branch_seen = false;
+    for (const auto& p : t.pcs) {
+      const bool branch = p.where.region == TrampolineRegion::kBranch;
+      const bool copy = p.where.region == TrampolineRegion::kRelocated || (branch && !branch_seen);
+      branch_seen |= branch;
+      if (copy && p.where.original.addr() == original) {
+        return RemoteAddr(t.address.addr() + p.offset);
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::map<uint64_t, const Trampoline*> by_start_;
+  std::map<uint64_t, std::pair<uint64_t, const Trampoline*>> by_displaced_;
+};
+
+bool same(const std::optional<TrampolinePc>& a, const std::optional<TrampolinePc>& b) {
+  if (!a || !b) return a.has_value() == b.has_value();
+  return a->original == b->original && a->region == b->region && a->movable == b->movable &&
+         a->rcx_in_slot == b->rcx_in_slot && a->countdown_fix == b->countdown_fix;
+}
+
+struct LibcText {
+  Mapping m;
+  std::span<const uint8_t> code;
+  SiteScan scan;
+};
+
+std::optional<LibcText> libc_text() {
+  LibcText l;
+  l.m = find_libc_text();
+  if (!l.m.start) return std::nullopt;
+  l.code = {reinterpret_cast<const uint8_t*>(l.m.start), l.m.end - l.m.start};
+  auto scan = find_tick_sites(l.code, RemoteAddr(l.m.start));
+  if (!scan.ok()) return std::nullopt;
+  l.scan = std::move(*scan);
+  return l;
+}
+
+// Each trampoline of `sites`, one build_trampoline at a time, back to back from `region`: how
+// the session built them before build_trampolines.
+std::vector<Trampoline> one_at_a_time(const LibcText& l, uint64_t region, uint64_t block,
+                                      size_t* unplaced) {
+  std::vector<Trampoline> out;
+  uint64_t cursor = region;
+  *unplaced = 0;
+  for (const TickSite& site : l.scan.sites) {
+    if (site.method != SiteMethod::kJump) continue;
+    auto t = build_trampoline(site, l.code, RemoteAddr(l.m.start), RemoteAddr(cursor),
+                              RemoteAddr(block));
+    if (!t.ok()) {
+      EXPECT_EQ(t.error().kind, ErrorKind::kUnsupported) << t.error().message;
+      ++*unplaced;
+      continue;
+    }
+    cursor += t->code.size();
+    out.push_back(std::move(*t));
+  }
+  return out;
+}
+
+// The session builds a mapping's trampolines in one go: the bytes, the patches and the sites
+// left alone must be exactly those of one build_trampoline per site (traces recorded before
+// compare their digests), with the per-thread block and with an absolute one.
+TEST(TicksLibc, AllTrampolinesAtOnceAreTheSameBytes) {
+  auto l = libc_text();
+  if (!l) GTEST_SKIP() << "no libc mapping found";
+  const uint64_t region = l->m.end + 0x100000;
+  for (uint64_t block : {kPerThreadBlock, l->m.end + 0x1000}) {
+    size_t unplaced = 0;
+    std::vector<Trampoline> each = one_at_a_time(*l, region, block, &unplaced);
+    auto set = build_trampolines(l->scan.sites, l->code, RemoteAddr(l->m.start),
+                                 RemoteAddr(region), RemoteAddr(block));
+    ASSERT_TRUE(set.ok()) << set.error().message;
+    EXPECT_EQ(set->unplaced, unplaced);
+    ASSERT_EQ(set->patches.size(), each.size());
+    EXPECT_EQ(set->map.size(), each.size());
+    std::vector<uint8_t> code;
+    for (size_t i = 0; i < each.size(); ++i) {
+      const Patch& p = set->patches[i];
+      ASSERT_EQ(p.address, each[i].patch.address) << i;
+      ASSERT_EQ(p.original, each[i].patch.original) << i;
+      ASSERT_EQ(p.patched, each[i].patch.patched) << i;
+      code.insert(code.end(), each[i].code.begin(), each[i].code.end());
+    }
+    ASSERT_EQ(set->code.size(), code.size());
+    EXPECT_TRUE(set->code == code);
+    EXPECT_GT(each.size(), 1000u);
+  }
+}
+
+// The map keeps no pc map and builds a trampoline again for each question: every pc of every
+// trampoline (and the bytes around them), and every byte of the code for copy_of, get the
+// answers the kept pc maps gave.
+TEST(TicksLibc, TrampolineMapAnswersAsTheKeptPcMapsDid) {
+  auto l = libc_text();
+  if (!l) GTEST_SKIP() << "no libc mapping found";
+  const uint64_t region = l->m.end + 0x100000;
+  size_t unplaced = 0;
+  const std::vector<Trampoline> each = one_at_a_time(*l, region, kPerThreadBlock, &unplaced);
+  ASSERT_FALSE(each.empty());
+  ReferenceMap reference;
+  TrampolineMap added;  // through add(const Trampoline&)
+  for (const Trampoline& t : each) {
+    reference.add(t);
+    added.add(t);
+  }
+  auto set = build_trampolines(l->scan.sites, l->code, RemoteAddr(l->m.start),
+                               RemoteAddr(region), RemoteAddr(kPerThreadBlock));
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  const uint64_t end = each.back().address.addr() + each.back().code.size();
+  size_t inside = 0, interrupts = 0;
+  for (uint64_t pc = region - 16; pc < end + 16; ++pc) {
+    const auto want = reference.lookup(pc);
+    ASSERT_TRUE(same(set->map.lookup(RemoteAddr(pc)), want)) << std::hex << pc;
+    ASSERT_TRUE(same(added.lookup(RemoteAddr(pc)), want)) << std::hex << pc;
+    const bool interrupt = reference.is_interrupt(pc);
+    ASSERT_EQ(set->map.is_interrupt(RemoteAddr(pc)), interrupt) << std::hex << pc;
+    ASSERT_EQ(added.is_interrupt(RemoteAddr(pc)), interrupt) << std::hex << pc;
+    inside += want.has_value();
+    interrupts += interrupt;
+  }
+  EXPECT_EQ(inside, end - region);
+  EXPECT_EQ(interrupts, each.size());
+  size_t copies = 0;
+  for (uint64_t a = l->m.start - 16; a < l->m.end + 16; ++a) {
+    const auto want = reference.copy_of(a);
+    ASSERT_EQ(set->map.copy_of(RemoteAddr(a)), want) << std::hex << a;
+    ASSERT_EQ(added.copy_of(RemoteAddr(a)), want) << std::hex << a;
+    copies += want.has_value();
+  }
+  EXPECT_GT(copies * 2, each.size());  // a lone jmp back-edge has no copy
+}
+
+// Relocation decodes the displaced instructions without their operands when they have no ModRM
+// memory form (detail::Decoder::relocation_info): for every instruction of libc, the fields it
+// gives are the full decode's.
+TEST(TicksLibc, RelocationDecodeAgreesWithTheFullOne) {
+  auto l = libc_text();
+  if (!l) GTEST_SKIP() << "no libc mapping found";
+  const detail::Decoder decoder;
+  size_t decoded = 0, rip_relative = 0;
+  for (size_t at = 0; at < l->code.size();) {
+    const uint8_t* p = l->code.data() + at;
+    const size_t left = l->code.size() - at;
+    const uint64_t address = l->m.start + at;
+    detail::InsnInfo full, quick;
+    ZydisDecodedInstruction full_raw, quick_raw;
+    const bool ok = decoder.info(p, left, address, &full, &full_raw);
+    ASSERT_EQ(decoder.relocation_info(p, left, address, &quick, &quick_raw), ok)
+        << std::hex << address;
+    if (!ok) {
+      ++at;
+      continue;
+    }
+    ASSERT_EQ(quick.address, full.address);
+    ASSERT_EQ(quick.length, full.length) << std::hex << address;
+    ASSERT_EQ(quick.flow, full.flow) << std::hex << address;
+    ASSERT_EQ(quick.has_target, full.has_target) << std::hex << address;
+    ASSERT_EQ(quick.target, full.target) << std::hex << address;
+    ASSERT_EQ(quick.rip_relative, full.rip_relative) << std::hex << address;
+    ASSERT_EQ(quick.rip_target, full.rip_target) << std::hex << address;
+    ASSERT_EQ(detail::jcc_condition(quick_raw), detail::jcc_condition(full_raw));
+    ASSERT_EQ(quick_raw.raw.disp.offset, full_raw.raw.disp.offset) << std::hex << address;
+    ASSERT_EQ(quick_raw.raw.disp.size, full_raw.raw.disp.size) << std::hex << address;
+    ASSERT_EQ(quick_raw.raw.imm[0].offset, full_raw.raw.imm[0].offset) << std::hex << address;
+    ++decoded;
+    rip_relative += full.rip_relative;
+    at += full.length;
+  }
+  EXPECT_GT(decoded, 100000u);
+  EXPECT_GT(rip_relative, 1000u);
+}
+
+// Every exec of a multi-process program patches libc again, and the session reuses the
+// trampolines built last time (move_trampolines) when the region lies as far from the code: the
+// moved set is what build_trampolines gives there, to the byte, and its map gives the same
+// answers (libc's bytes taken as mapped 300 MiB further or nearer).
+TEST(TicksLibc, MovedTrampolinesAreTheOnesBuiltThere) {
+  auto l = libc_text();
+  if (!l) GTEST_SKIP() << "no libc mapping found";
+  const uint64_t region = l->m.end + 0x100000;
+  auto here = build_trampolines(l->scan.sites, l->code, RemoteAddr(l->m.start),
+                                RemoteAddr(region), RemoteAddr(kPerThreadBlock));
+  ASSERT_TRUE(here.ok()) << here.error().message;
+  for (int64_t delta : {int64_t{300} << 20, -(int64_t{300} << 20)}) {
+    const uint64_t load = l->m.start + static_cast<uint64_t>(delta);
+    const SiteScan there_scan = rebase(l->scan, delta);
+    auto there = build_trampolines(there_scan.sites, l->code, RemoteAddr(load),
+                                   RemoteAddr(region + static_cast<uint64_t>(delta)),
+                                   RemoteAddr(kPerThreadBlock));
+    ASSERT_TRUE(there.ok()) << there.error().message;
+    const TrampolineSet moved = move_trampolines(*here, delta);
+    EXPECT_TRUE(moved.code == there->code);
+    EXPECT_EQ(moved.unplaced, there->unplaced);
+    ASSERT_EQ(moved.patches.size(), there->patches.size());
+    for (size_t i = 0; i < moved.patches.size(); ++i) {
+      ASSERT_EQ(moved.patches[i].address, there->patches[i].address) << i;
+      ASSERT_EQ(moved.patches[i].original, there->patches[i].original) << i;
+      ASSERT_EQ(moved.patches[i].patched, there->patches[i].patched) << i;
+    }
+    const uint64_t start = region + static_cast<uint64_t>(delta);
+    for (uint64_t pc = start - 16; pc < start + there->code.size() + 16; pc += 3) {
+      ASSERT_TRUE(same(moved.map.lookup(RemoteAddr(pc)), there->map.lookup(RemoteAddr(pc))))
+          << std::hex << pc;
+      ASSERT_EQ(moved.map.is_interrupt(RemoteAddr(pc)), there->map.is_interrupt(RemoteAddr(pc)));
+    }
+    for (const Patch& p : there->patches) {
+      for (uint64_t a = p.address.addr(); a < p.address.addr() + 8; ++a) {
+        ASSERT_EQ(moved.map.copy_of(RemoteAddr(a)), there->map.copy_of(RemoteAddr(a)))
+            << std::hex << a;
+      }
+    }
+  }
 }
 
 }  // namespace

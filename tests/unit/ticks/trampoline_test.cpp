@@ -314,5 +314,94 @@ TEST(Trampoline, HidePatchesShowsOriginalBytes) {
   EXPECT_EQ(tail, std::vector<uint8_t>(kLoop.begin() + 0xc, kLoop.end()));
 }
 
+// Trampolines added out of address order (a test, a caller with several mappings) are found as
+// when added in order; an empty map finds nothing.
+TEST(TrampolineMap, OutOfOrderAddsAnswerTheSame) {
+  TrampolineMap empty;
+  EXPECT_FALSE(empty.lookup(RemoteAddr(kTrampolines)));
+  EXPECT_FALSE(empty.is_interrupt(RemoteAddr(kTrampolines)));
+  EXPECT_FALSE(empty.copy_of(RemoteAddr(kBase + 0xa)));
+  // The same loop at three places, each with its trampoline.
+  std::vector<Trampoline> ts;
+  for (uint64_t i = 0; i < 3; ++i) {
+    ts.push_back(build(kLoop, kBase + 0xd, kTrampolines + i * 0x100));
+  }
+  TrampolineMap in_order, reversed;
+  for (const Trampoline& t : ts) in_order.add(t);
+  for (auto it = ts.rbegin(); it != ts.rend(); ++it) reversed.add(*it);
+  EXPECT_EQ(reversed.size(), 3u);
+  for (uint64_t pc = kTrampolines - 4; pc < kTrampolines + 0x300; ++pc) {
+    auto a = in_order.lookup(RemoteAddr(pc)), b = reversed.lookup(RemoteAddr(pc));
+    ASSERT_EQ(a.has_value(), b.has_value()) << std::hex << pc;
+    if (a) {
+      EXPECT_EQ(a->original, b->original);
+      EXPECT_EQ(a->region, b->region);
+      EXPECT_EQ(a->countdown_fix, b->countdown_fix);
+    }
+    EXPECT_EQ(in_order.is_interrupt(RemoteAddr(pc)), reversed.is_interrupt(RemoteAddr(pc)));
+  }
+  for (const Trampoline& t : ts) {
+    EXPECT_TRUE(reversed.is_interrupt(t.interrupt_resume));
+    EXPECT_TRUE(reversed.lookup(t.address));
+    EXPECT_FALSE(reversed.lookup(RemoteAddr(t.address.addr() + t.code.size())));
+  }
+  // One displaced range, three trampolines: the last added is the copy's place.
+  EXPECT_EQ(in_order.copy_of(RemoteAddr(kBase + 0xa)), ts[2].address);
+  EXPECT_EQ(reversed.copy_of(RemoteAddr(kBase + 0xa)), ts[0].address);
+}
+
+// A trampoline added where one already is replaces it.
+TEST(TrampolineMap, SameAddressReplaces) {
+  auto entry_code = bytes({
+      0x53,                    // 0: push rbx
+      0x48, 0x89, 0xfb,        // 1: mov rbx, rdi
+      0x5b, 0xc3,              // 4: pop rbx; ret
+      0xe8, 0xf5, 0xff, 0xff,  // 6: call 0
+      0xff, 0xc3,
+  });
+  Trampoline loop = build(kLoop, kBase + 0xd);
+  Trampoline entry = build(entry_code, kBase);
+  TrampolineMap map;
+  map.add(loop);
+  map.add(entry);
+  EXPECT_EQ(map.size(), 1u);
+  auto first = map.lookup(RemoteAddr(kTrampolines));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->region, TrampolineRegion::kInterrupt);  // an entry trampoline starts so
+  EXPECT_EQ(first->original.addr(), kBase);
+  EXPECT_TRUE(map.is_interrupt(entry.interrupt_resume));
+  EXPECT_FALSE(map.copy_of(RemoteAddr(kBase + 0xa)));  // the loop's copies are gone
+  const auto copies = in_region(entry, TrampolineRegion::kRelocated);
+  EXPECT_EQ(map.copy_of(RemoteAddr(kBase)), RemoteAddr(kTrampolines + copies[0].offset));
+}
+
+// build_trampolines: a site out of reach is left alone (counted), bad input is an error.
+TEST(TrampolineSet, UnreachableSitesAreCountedAndBadInputIsAnError) {
+  SiteScan s = scan(kLoop);
+  auto far = build_trampolines(s.sites, kLoop, RemoteAddr(kBase),
+                               RemoteAddr(kBase + (uint64_t{3} << 30)),
+                               RemoteAddr(kPerThreadBlock));
+  ASSERT_TRUE(far.ok()) << far.error().message;
+  EXPECT_EQ(far->unplaced, 1u);
+  EXPECT_TRUE(far->code.empty() && far->patches.empty());
+  EXPECT_EQ(far->map.size(), 0u);
+
+  auto near = build_trampolines(s.sites, kLoop, RemoteAddr(kBase), RemoteAddr(kTrampolines),
+                                RemoteAddr(kBlock));
+  ASSERT_TRUE(near.ok()) << near.error().message;
+  Trampoline t = build(kLoop, kBase + 0xd);
+  EXPECT_EQ(near->code, t.code);
+  ASSERT_EQ(near->patches.size(), 1u);
+  EXPECT_EQ(near->patches[0].patched, t.patch.patched);
+  EXPECT_TRUE(near->map.is_interrupt(t.interrupt_resume));
+
+  std::vector<uint8_t> changed = kLoop;
+  changed[0xa] = 0x06;  // no longer an instruction
+  auto stale = build_trampolines(s.sites, changed, RemoteAddr(kBase), RemoteAddr(kTrampolines),
+                                 RemoteAddr(kBlock));
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().kind, ErrorKind::kBadInput);
+}
+
 }  // namespace
 }  // namespace ebb::ticks
