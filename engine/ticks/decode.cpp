@@ -132,7 +132,10 @@ void summarise_operands(const ZydisDecodedInstruction& insn, const ZydisDecodedO
       info->absolute_table_index = true;
       info->absolute_table = static_cast<uint64_t>(op.mem.disp.value);
     }
-    if (op.mem.type != ZYDIS_MEMOP_TYPE_AGEN && !safe_memory_operand(op)) info->may_fault = true;
+    if (op.mem.type != ZYDIS_MEMOP_TYPE_AGEN && !safe_memory_operand(op)) {
+      info->memory_fault = !info->may_fault || info->memory_fault;
+      info->may_fault = true;
+    }
   }
 }
 

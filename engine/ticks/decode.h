@@ -29,6 +29,7 @@ struct InsnInfo {
   Flow flow = Flow::kNext;
   bool has_target = false;
   bool may_fault = false;      // the fault rule (docs/ticks.md, sites.h)
+  bool memory_fault = false;   // may_fault only through a memory operand (SIGSEGV, SIGBUS)
   bool rip_relative = false;   // a rip-relative memory or lea operand: a copy rewrites its disp32
   bool unrelocatable = false;  // relative in a way no copy keeps (xbegin)
   bool lea = false;            // a lea (with rip_relative: `lea reg, [rip + d]`)

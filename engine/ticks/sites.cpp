@@ -243,7 +243,16 @@ class Selector {
     return TrapReason::kNone;
   }
 
-  TrapReason check_insn(size_t i, size_t last, const Candidate& c) const {
+  // Whether a thread stopped at instruction i's copy can be moved to the original instruction
+  // (ticks::TrampolinePc::movable): the range's first instruction, and those whose bytes lie
+  // past the jmp patch, after a back-edge's branch.
+  bool movable(size_t i, size_t first, const Candidate& c) const {
+    if (i == first) return true;
+    if (c.kind == SiteKind::kBackEdge && i < c.index) return false;
+    return s_.insns[i].address >= s_.insns[first].address + kJumpPatchLength;
+  }
+
+  TrapReason check_insn(size_t i, size_t first, size_t last, const Candidate& c) const {
     const InsnInfo& in = s_.insns[i];
     const bool own_branch = c.kind == SiteKind::kBackEdge && i == c.index;
     if (!own_branch) {
@@ -251,7 +260,9 @@ class Selector {
       if (in.flow == Flow::kShortBranch) return TrapReason::kNotRelocatable;
       if (is_unconditional_transfer(in.flow) && i != last) return TrapReason::kControlFlow;
     }
-    if (in.may_fault) return TrapReason::kMayFault;
+    // A memory fault in a movable copy is delivered at the original instruction
+    // (session::leave_trampoline), so the program's handler sees its own code.
+    if (in.may_fault && !(in.memory_fault && movable(i, first, c))) return TrapReason::kMayFault;
     if (in.unrelocatable) return TrapReason::kNotRelocatable;
     if (in.rip_relative && !detail::within_relocation_reach(in.address, in.rip_target)) {
       return TrapReason::kOutOfReach;
@@ -264,7 +275,7 @@ class Selector {
 
   TrapReason check_range(size_t first, size_t last, const Candidate& c) const {
     for (size_t i = first; i <= last; ++i) {
-      TrapReason r = check_insn(i, last, c);
+      TrapReason r = check_insn(i, first, last, c);
       if (r != TrapReason::kNone) return r;
     }
     const uint64_t start = s_.insns[first].address, end = s_.end_of(last);

@@ -178,34 +178,47 @@ TickSite loop_around(std::vector<uint8_t> insn) {
   return site_at(scan(code), kBase + len + 2);
 }
 
+// `call f; ret; f: push rbx; <insn>; mov rax, rdx; pop rbx; ret`: <insn> is the entry's second
+// instruction, under the jmp patch (a thread stopped on its copy cannot be moved to it).
+TickSite entry_around(std::vector<uint8_t> insn) {
+  std::vector<uint8_t> code = bytes({0xe8, 0x01, 0x00, 0x00, 0x00, 0xc3, 0x53});
+  code.insert(code.end(), insn.begin(), insn.end());
+  for (int b : {0x48, 0x89, 0xd0, 0x5b, 0xc3}) code.push_back(static_cast<uint8_t>(b));
+  return site_at(scan(code), kBase + 6);
+}
+
 TEST(Sites, FaultRule) {
   struct Case {
     const char* what;
     std::vector<uint8_t> insn;
-    bool accepted;
+    bool first;   // accepted as a range's first instruction (loop_around)
+    bool inside;  // accepted under the jmp, not first (entry_around)
   };
+  // A memory fault is accepted where a thread can be moved back to the original instruction
+  // before its handler runs (session::leave_trampoline): the first instruction of a range.
   const Case cases[] = {
-      {"add rax, [rdi]", bytes({0x48, 0x03, 0x07}), false},
-      {"mov [rax+rcx*8], rdx", bytes({0x48, 0x89, 0x14, 0xc8}), false},
-      {"div rcx", bytes({0x48, 0xf7, 0xf1}), false},
-      {"cpuid", bytes({0x0f, 0xa2}), false},
-      {"rdtsc", bytes({0x0f, 0x31}), false},
-      {"syscall", bytes({0x0f, 0x05}), false},
-      {"lock xadd [rdi], eax", bytes({0xf0, 0x0f, 0xc1, 0x07}), false},
-      {"mov rax, [rsp-0x1000]", bytes({0x48, 0x8b, 0x84, 0x24, 0x00, 0xf0, 0xff, 0xff}), false},
-      {"mov rax, [rsp+8]", bytes({0x48, 0x8b, 0x44, 0x24, 0x08}), true},
-      {"push rbx", bytes({0x53}), true},
-      {"mov rax, fs:0x28", bytes({0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0, 0, 0}), true},
-      {"add rax, [rip+0x100]", bytes({0x48, 0x03, 0x05, 0x00, 0x01, 0x00, 0x00}), true},
-      {"lea rax, [rdi+rsi*4]", bytes({0x48, 0x8d, 0x04, 0xb7}), true},
-      {"imul rax, rdx", bytes({0x48, 0x0f, 0xaf, 0xc2}), true},
-      {"addsd xmm0, xmm1", bytes({0xf2, 0x0f, 0x58, 0xc1}), true},
+      {"add rax, [rdi]", bytes({0x48, 0x03, 0x07}), true, false},
+      {"mov [rax+rcx*8], rdx", bytes({0x48, 0x89, 0x14, 0xc8}), true, false},
+      {"lock xadd [rdi], eax", bytes({0xf0, 0x0f, 0xc1, 0x07}), true, false},
+      {"mov rax, [rsp-0x1000]", bytes({0x48, 0x8b, 0x84, 0x24, 0x00, 0xf0, 0xff, 0xff}), true, false},
+      {"div rcx", bytes({0x48, 0xf7, 0xf1}), false, false},
+      {"cpuid", bytes({0x0f, 0xa2}), false, false},
+      {"rdtsc", bytes({0x0f, 0x31}), false, false},
+      {"syscall", bytes({0x0f, 0x05}), false, false},
+      {"mov rax, [rsp+8]", bytes({0x48, 0x8b, 0x44, 0x24, 0x08}), true, true},
+      {"push rbx", bytes({0x53}), true, true},
+      {"mov rax, fs:0x28", bytes({0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0, 0, 0}), true, true},
+      {"add rax, [rip+0x100]", bytes({0x48, 0x03, 0x05, 0x00, 0x01, 0x00, 0x00}), true, true},
+      {"lea rax, [rdi+rsi*4]", bytes({0x48, 0x8d, 0x04, 0xb7}), true, true},
+      {"imul rax, rdx", bytes({0x48, 0x0f, 0xaf, 0xc2}), true, true},
+      {"addsd xmm0, xmm1", bytes({0xf2, 0x0f, 0x58, 0xc1}), true, true},
   };
   for (const Case& c : cases) {
-    TickSite t = loop_around(c.insn);
-    EXPECT_EQ(t.method, c.accepted ? SiteMethod::kJump : SiteMethod::kTrap) << c.what;
-    if (!c.accepted) {
-      EXPECT_EQ(t.trap_reason, TrapReason::kMayFault) << c.what;
+    for (bool first : {true, false}) {
+      const bool accepted = first ? c.first : c.inside;
+      TickSite t = first ? loop_around(c.insn) : entry_around(c.insn);
+      EXPECT_EQ(t.method, accepted ? SiteMethod::kJump : SiteMethod::kTrap) << c.what << (first ? " first" : " inside");
+      if (!accepted) EXPECT_EQ(t.trap_reason, TrapReason::kMayFault) << c.what << (first ? " first" : " inside");
     }
   }
 }
@@ -451,7 +464,9 @@ TEST(Sites, HoistedJumpTableBaseKeepsItsCasesOutOfRanges) {
           << std::hex << "site " << t.address.addr() << " displaces case " << c.addr();
     }
   }
-  EXPECT_EQ(site_at(*careful, kBase + 0x20).method, SiteMethod::kTrap);
+  // Not patched itself: the loop counts at its head L (movzx + test; L is a case, at its start).
+  EXPECT_EQ(site_at(*careful, kBase + 0x20).method, SiteMethod::kAtHead);
+  EXPECT_EQ(site_at(*careful, kBase + 0x09).kind, SiteKind::kLoopHead);
   const TickSite tail = site_at(*careful, kBase + 0x26);  // [CASE; jmp L]: the case is its start
   EXPECT_EQ(tail.method, SiteMethod::kJump);
   EXPECT_EQ(tail.patch_start.addr(), kBase + 0x22);
