@@ -171,7 +171,9 @@ Status EventRecorder::on_entry(RecordTask& task, user_regs_struct regs) {
     // exit and exit_group never return: their event is written at entry.
     if (p.nr == SYS_exit) task.called_exit = true;
     capnp::MallocMessageBuilder msg;
-    auto sc = new_event(msg, task.tid()).initSyscall();
+    auto ev = new_event(msg, task.tid());
+    EBB_TRY(stamp(ev, task));
+    auto sc = ev.initSyscall();
     sc.setNumber(p.nr);
     auto list = sc.initArgs(6);
     for (unsigned i = 0; i < 6; ++i) list.set(i, p.args[i]);
