@@ -216,11 +216,12 @@ Result<bool> Replayer::on_tick_stop_trap(ReplayTask& task, uint64_t rip) {
 }
 
 // Whether `task` stands where the recording delivered the signal `ev`
-// already: the same rip at the same tick (at a syscall boundary, say).
+// already: the same registers at the same tick (at a syscall boundary, say;
+// in code that does not tick, the same rip and tick can be another pass).
 bool Replayer::at_recorded_point(ReplayTask& task, schema::SignalEvent::Reader ev) {
   auto it = clocks_.find(task.tgid);
   auto regs = task.t.regs();
-  if (it == clocks_.end() || !regs || regs->rip != load_user_regs(ev.getRegs()).rip) return false;
+  if (it == clocks_.end() || !regs || !same_registers(*regs, load_user_regs(ev.getRegs()))) return false;
   auto now = it->second->ticks(task.t);
   return now && *now == r_.event().getTicks();
 }

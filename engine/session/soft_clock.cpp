@@ -221,9 +221,12 @@ Result<std::vector<std::pair<uint64_t, uint64_t>>> SoftClock::unpatched_code(ptr
   std::vector<std::pair<uint64_t, uint64_t>> out;
   for (const ptrace::MapEntry& m : *maps) {
     // Writable or shared code is not patched: a write through /proc/PID/mem would reach the
-    // file (shared), and code the program writes (JIT) gets no sites.
+    // file (shared), and code the program writes while it runs (RWX JIT) gets no sites. Code a
+    // JIT wrote and then made read-only and executable is patched like a file's (anonymous,
+    // possibly named "[anon:...]"); [vdso], [stack] and the like are not.
     if (!(m.prot & PROT_EXEC) || (m.prot & PROT_WRITE) || m.shared) continue;
-    if (m.inode == 0 || m.name.empty() || m.name[0] == '[') continue;  // anonymous, [vdso]...
+    const bool anonymous = m.inode == 0 && (m.name.empty() || m.name.rfind("[anon:", 0) == 0);
+    if (!anonymous && (m.inode == 0 || m.name.empty() || m.name[0] == '[')) continue;
     if (by_code_.count(m.start) != 0 || owns(m.start)) continue;
     out.emplace_back(m.start, m.end);
   }

@@ -80,8 +80,9 @@ class SoftClock {
   uint64_t counter_block() const { return block_; }
 
   // The executable mappings of t's process that want patching now, as [start, end): executable,
-  // file-backed, private, not writable, not [vdso]/[vsyscall] or ebb's own regions, and whose
-  // start address was not patched before. In address order.
+  // private, not writable, file-backed or anonymous (code a JIT wrote, then made executable),
+  // not [vdso]/[vsyscall]/[stack] or ebb's own regions, and whose start address was not patched
+  // before. In address order.
   Result<std::vector<std::pair<uint64_t, uint64_t>>> unpatched_code(ptrace::Tracee& t);
 
   // Patches the executable mapping [start, end) (page-aligned, not patched before: kBadInput

@@ -1,7 +1,8 @@
 // ebb-test: expect-stdout: jit sum 4950
-// Code written at run time: a loop assembled into an anonymous executable
-// mapping and called. The soft tick clock patches no such code (it is not a
-// file's), so the loop does not count, but it records and replays exactly.
+// Code written at run time into memory that stays writable and executable
+// (RWX) and called. The soft tick clock patches no such code (the program may
+// write it at any time), so the loop does not count, but it records and
+// replays exactly. (Code made read-only before it runs is patched: jit_spin.)
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,10 +20,9 @@ int main(void) {
       0xeb, 0xf3,                    // jmp L
       0xc3,                          // done: ret
   };
-  void* mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) return 1;
   memcpy(mem, code, sizeof code);
-  if (mprotect(mem, 4096, PROT_READ | PROT_EXEC) != 0) return 1;
   long (*fn)(long) = (long (*)(long))mem;
   printf("jit sum %ld\n", fn(100));
   return 0;
