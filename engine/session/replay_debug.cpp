@@ -162,7 +162,7 @@ bool Replayer::inside_tick_sequence(const ReplayTask& task, uint64_t pc) const {
   auto it = clocks_.find(task.tgid);
   if (it == clocks_.end()) return false;
   auto where = it->second->lookup(pc);
-  return where && where->region != ticks::TrampolineRegion::kRelocated;
+  return where && !where->instruction_start;
 }
 
 // Polls instead of blocking, so that a debugger's interrupt stops the task

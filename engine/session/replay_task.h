@@ -146,7 +146,7 @@ class Replayer {
     return it == clocks_.end() ? nullptr : it->second.get();
   }
   // Whether `pc` lies in a trampoline's own instructions (soft tick clock),
-  // not in a copy of one of the program's.
+  // not at a copy of one of the program's (the site's branch included).
   bool inside_tick_sequence(const ReplayTask& task, uint64_t pc) const;
   // `pc` as the debugger is shown it: a copy's original address.
   uint64_t shown_pc(const ReplayTask& task, uint64_t pc) const;

@@ -3,6 +3,8 @@
 #include <sched.h>
 #include <signal.h>
 
+#include <optional>
+
 #include "engine/arch/regs.h"
 #include "engine/base/log.h"
 #include "engine/session/event_codec.h"
@@ -193,14 +195,32 @@ pid_t Replayer::recorded_tid(const ReplayTask& task) const {
   return 0;
 }
 
+// Before each resume of a debugged task: its countdown armed for the tick the
+// debugger waits for, and disarmed when it waits for none (any more: the wait
+// can end at another stop, and an interrupt left armed would stop the thread
+// later, in the middle of a trampoline).
 Status Replayer::arm_tick_stop(ReplayTask& task) {
   if (!soft_ticks_ || !debugged(task)) return ok_status();
   uint64_t target = debug_->tick_stop(recorded_tid(task));
   auto it = clocks_.find(task.tgid);
-  if (!target || it == clocks_.end()) return ok_status();
-  auto now = it->second->ticks(task.t);
-  if (!now) return now.error();
-  if (*now >= target) return ok_status();
+  if (it == clocks_.end() || (!target && !task.tick_stop_armed)) return ok_status();
+  // Inside a tick sequence (a Ctrl-C can stop it there) the countdown is in rcx: the thread
+  // would store it over any change made now.
+  auto regs = task.t.regs();
+  if (!regs) return regs.error();
+  auto where = it->second->lookup(regs->rip);
+  if (where && where->region == ticks::TrampolineRegion::kCounting) return ok_status();
+  std::optional<uint64_t> now;
+  if (target) {
+    auto n = it->second->ticks(task.t);
+    if (!n) return n.error();
+    now = *n;
+  }
+  if (!target || *now >= target) {
+    if (task.tick_stop_armed) EBB_TRY(it->second->disarm(task.t));
+    task.tick_stop_armed = false;
+    return ok_status();
+  }
   EBB_TRY(it->second->arm(task.t, target));
   task.tick_stop_armed = true;
   return ok_status();

@@ -260,11 +260,12 @@ bool ends_flow(const InsnInfo& in) {
 }
 
 TrampolinePc relocated_pc(uint64_t original, bool movable, int8_t fix = 0) {
-  return {RemoteAddr(original), TrampolineRegion::kRelocated, movable, false, fix};
+  return {RemoteAddr(original), TrampolineRegion::kRelocated, movable, false, fix, true};
 }
 
-TrampolinePc branch_pc(uint64_t original, bool movable, int8_t fix = 0) {
-  return {RemoteAddr(original), TrampolineRegion::kBranch, movable, false, fix};
+// `start`: the copy of the site's branch begins here (not one of the jumps after a loop/jrcxz).
+TrampolinePc branch_pc(uint64_t original, bool movable, int8_t fix = 0, bool start = false) {
+  return {RemoteAddr(original), TrampolineRegion::kBranch, movable, false, fix, start};
 }
 
 TrampolinePc exit_pc(uint64_t original) {
@@ -321,12 +322,12 @@ void emit_branch(Emitter& e, const Displaced& d, size_t b, Emitter::Label taken,
   const InsnInfo& br = d.info(b);
   const uint64_t b_end = br.address + br.length;
   if (br.flow == Flow::kCondBranch) {
-    e.mark(branch_pc(br.address, br.address == d.start));
+    e.mark(branch_pc(br.address, br.address == d.start, 0, true));
     e.jcc(d.insns[b].condition, taken);
   } else if (br.flow == Flow::kShortBranch) {
     // loop/jrcxz have only rel8: `op +2; jmp +5; jmp taken`, prefixes kept. After the copy, the
     // branch has run: the thread is at its fall-through, or at its target with the tick pending.
-    e.mark(branch_pc(br.address, br.address == d.start));
+    e.mark(branch_pc(br.address, br.address == d.start, 0, true));
     uint8_t copy[16];  // an instruction is at most 15 bytes
     std::memcpy(copy, d.insns[b].bytes, br.length);
     copy[d.insns[b].imm_offset] = 2;

@@ -65,6 +65,10 @@ struct TrampolinePc {
   // -1: this site's tick is still to be counted (the thread moves past it); +1: it was counted
   // and will be again (the thread moves back to the site).
   int8_t countdown_fix = 0;
+  // The copy of a program instruction starts here (a relocated instruction, or the site's own
+  // branch): a debugger's single step stops here, shown at `original`. Elsewhere (the tick, the
+  // interrupt, the jumps in and out) the thread is between two program instructions.
+  bool instruction_start = false;
 };
 
 struct Trampoline {

@@ -2,11 +2,7 @@
 # pthread_mutex_lock (which may have waited in the kernel while other
 # threads ran), reverse-next goes back over the whole call to the lock
 # line, in the same thread; once more, to its caller's line in the same
-# round; `next` forward runs the call again, in the same thread. Recorded
-# without the tick clock: with it, one run in about ten stepped back two
-# instructions too far (from the loop body over the back-edge), not reproduced
-# on the same trace since (docs/reverse.md, what is left).
-# record-args: --ticks=none
+# round; `next` forward runs the call again, in the same thread.
 # tracee: rev_threads
 # record-exit: 0
 # expect: hit Breakpoint 1, visit \(id=\d, round=1\) at .*rev_threads\.c:@visit_body@
