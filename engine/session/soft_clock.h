@@ -6,8 +6,8 @@
 //
 // Each thread counts in its own 16-byte block, which its gs base points at (glibc on x86-64
 // leaves gs unused); the blocks of an address space share one region. kTrap sites are left
-// unpatched (no int3 yet): they do not count. Nothing is undone yet when a patched mapping goes away or becomes
-// writable.
+// unpatched (no int3 yet): they do not count. When a patched mapping goes away or becomes
+// writable, its patches are undone (code_changed).
 //
 // Every call that takes a Tracee requires `t` to be a thread of this clock's address space in a
 // ptrace-stop where ptrace::remote_syscall works (a syscall-exit, signal-delivery or event stop;
