@@ -38,7 +38,7 @@ Usage: when"""
 
 
 class WhenTicks(_EbbCommand):
-    """Print the current thread's tick count (a trace recorded with --ticks=soft).
+    """Print the current thread's tick count (a trace with the tick clock, the default).
 Usage: when-ticks"""
 
     def __init__(self):
@@ -79,7 +79,7 @@ class GotoTick(_EbbCommand):
 Usage: goto-tick N
 Where `when-ticks` printed N earlier in this session, goto-tick N comes back to
 that very moment (the same registers); otherwise it stops at the thread's first
-instruction at tick N. Needs a trace recorded with --ticks=soft."""
+instruction at tick N. Needs a trace with the tick clock (the default; not --ticks=none)."""
 
     def __init__(self):
         super().__init__("goto-tick")
@@ -177,7 +177,7 @@ def when():
 
 
 def when_ticks():
-    """The current thread's tick count (traces recorded with --ticks=soft)."""
+    """The current thread's tick count (traces with the tick clock, the default)."""
     return _last_number(_monitor("when-ticks"))
 
 

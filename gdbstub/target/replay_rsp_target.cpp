@@ -653,7 +653,7 @@ constexpr const char* kMonitorHelp =
     "  delete-checkpoint N   forget checkpoint N\n"
     "  info checkpoints      list the checkpoints\n"
     "  when                  the trace event the replay is at (ebb dump numbers)\n"
-    "  when-ticks            the current thread's tick count (traces recorded with --ticks=soft)\n"
+    "  when-ticks            the current thread's tick count (traces with the tick clock, the default)\n"
     "  stop-at-tick N        stop the current thread when its count reaches N (then continue)\n"
     "  when-tid              the current thread's recorded id\n"
     "  goto-event N          the next resume (either way) goes to the boundary after event N\n"
