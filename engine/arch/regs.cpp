@@ -32,6 +32,15 @@ int reg_index(const char* name) {
   return -1;
 }
 
+bool same_state(const RegArray& a, const RegArray& b) {
+  constexpr uint64_t kTrapAndResumeFlags = (1u << 8) | (1u << 16);
+  static const size_t eflags = static_cast<size_t>(reg_index("eflags"));
+  static const uint32_t ignore = (1u << reg_index("orig_rax")) | (1u << eflags);
+  return first_difference(a, b, ignore) < 0 && (a[eflags] & ~kTrapAndResumeFlags) == (b[eflags] & ~kTrapAndResumeFlags);
+}
+
+bool same_state(const user_regs_struct& a, const user_regs_struct& b) { return same_state(to_array(a), to_array(b)); }
+
 int first_difference(const RegArray& a, const RegArray& b, uint32_t ignore_mask) {
   for (size_t i = 0; i < kNumGpRegs; ++i) {
     if (ignore_mask & (1u << i)) continue;

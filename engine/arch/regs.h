@@ -23,5 +23,10 @@ const char* reg_name(size_t index);
 // registers not to compare.
 int first_difference(const RegArray& a, const RegArray& b, uint32_t ignore_mask = 0);
 int reg_index(const char* name);
+// Whether `a` and `b` are the same state of a thread: every register but orig_rax (a syscall's
+// number only in the kernel's view), and eflags without the trap and resume flags (which single
+// steps and the CPU set).
+bool same_state(const RegArray& a, const RegArray& b);
+bool same_state(const user_regs_struct& a, const user_regs_struct& b);
 
 }  // namespace ebb::arch

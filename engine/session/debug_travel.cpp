@@ -253,7 +253,7 @@ bool DebugSession::at(const Moment& m) {
   ReplayTask* t = replayer_->find_task(m.tid);
   auto regs = t ? t->t.regs() : Result<user_regs_struct>(make_error(ErrorKind::kBadInput, "no thread"));
   if (!regs || regs->rip != m.regs[rip_index()]) return false;
-  bool same = same_registers(arch::to_array(*regs), m.regs);
+  bool same = arch::same_state(arch::to_array(*regs), m.regs);
   uint64_t ticks_now = 0;
   if (SoftClock* clock = replayer_->clock(t->tgid)) {
     auto n = clock->ticks(t->t);

@@ -12,7 +12,6 @@ namespace ebb::session {
 
 namespace {
 
-constexpr uint64_t kFlagsTfRf = 0x10100;  // the trap and resume flags: ebb's and the CPU's
 
 // Puts a thread that was copied out of a signal-delivery-stop back into one:
 // the same signal, sent by ebb, with the recorded siginfo.
@@ -232,18 +231,12 @@ Status ProcessSnapshot::adopt(Replayer& replayer) {
 }
 
 Result<bool> ProcessSnapshot::same_registers(Replayer& replayer) const {
-  static const size_t eflags = static_cast<size_t>(arch::reg_index("eflags"));
-  static const uint32_t ignore = 1u << arch::reg_index("orig_rax");
   for (const Thread& th : threads_) {
     ReplayTask* task = replayer.find_task(th.tid);
     if (!task) continue;
     auto now = task->t.regs();
     if (!now) continue;  // the diverted thread died
-    auto a = arch::to_array(*now);
-    auto b = arch::to_array(th.regs);
-    a[eflags] &= ~kFlagsTfRf;
-    b[eflags] &= ~kFlagsTfRf;
-    if (arch::first_difference(a, b, ignore) >= 0) return false;
+    if (!arch::same_state(*now, th.regs)) return false;
   }
   return true;
 }

@@ -69,18 +69,6 @@ Status Replayer::check_ticks(ReplayTask& task) {
 namespace {
 constexpr uint8_t kInt3 = 0xcc;
 constexpr int kMaxVisits = 1 << 20;  // hits of the point's address at its tick before ebb gives up
-constexpr uint64_t kFlagsTfRf = 0x10100;
-
-// The registers of a recorded point: all but the trap and resume flags (ebb's
-// steps) and orig_rax (-1, or a syscall's number the kernel kept).
-bool same_registers(const user_regs_struct& have, const user_regs_struct& want) {
-  auto a = arch::to_array(have), b = arch::to_array(want);
-  static const size_t eflags = static_cast<size_t>(arch::reg_index("eflags"));
-  a[eflags] &= ~kFlagsTfRf;
-  b[eflags] &= ~kFlagsTfRf;
-  static const uint32_t ignore = 1u << arch::reg_index("orig_rax");
-  return arch::first_difference(a, b, ignore) < 0;
-}
 }  // namespace
 
 // Runs `task` to tick `target` exactly: the trampoline whose tick makes it
@@ -138,7 +126,7 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
     EBB_TRY(run_to_tick(task, clock, target));
     auto regs = task.t.regs();
     if (!regs) return regs.error();
-    if (!same_registers(*regs, want))
+    if (!arch::same_state(*regs, want))
       return check_.diverged("the thread reached tick " + std::to_string(target) + " at rip " + hex(regs->rip) +
                              " with other registers than the recording's (rip " + hex(want.rip) + ")");
     regs->orig_rax = want.orig_rax;
@@ -152,7 +140,7 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
   for (int visit = 0; visit < kMaxVisits; ++visit) {
     auto regs = task.t.regs();
     if (!regs) return regs.error();
-    if (same_registers(*regs, want)) {
+    if (arch::same_state(*regs, want)) {
       now = clock.ticks(task.t);
       if (!now) return now.error();
       if (*now == target) {
@@ -241,7 +229,7 @@ Result<bool> Replayer::on_tick_stop_trap(ReplayTask& task, uint64_t rip) {
 bool Replayer::at_recorded_point(ReplayTask& task, schema::SignalEvent::Reader ev) {
   auto it = clocks_.find(task.tgid);
   auto regs = task.t.regs();
-  if (it == clocks_.end() || !regs || !same_registers(*regs, load_user_regs(ev.getRegs()))) return false;
+  if (it == clocks_.end() || !regs || !arch::same_state(*regs, load_user_regs(ev.getRegs()))) return false;
   auto now = it->second->ticks(task.t);
   return now && *now == r_.event().getTicks();
 }

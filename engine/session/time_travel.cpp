@@ -11,8 +11,6 @@ namespace ebb::session {
 
 namespace {
 
-constexpr uint64_t kFlagsTfRf = (1u << 8) | (1u << 16);
-
 std::vector<std::string> split(const std::string& text, char sep) {
   std::vector<std::string> out;
   std::string cur;
@@ -67,21 +65,6 @@ bool unhex_bytes(const std::string& s, std::string& out) {
 }
 
 }  // namespace
-
-bool same_registers(const std::array<uint64_t, 27>& a, const std::array<uint64_t, 27>& b) {
-  static const size_t eflags = static_cast<size_t>(arch::reg_index("eflags"));
-  static const size_t orig_rax = static_cast<size_t>(arch::reg_index("orig_rax"));
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (i == orig_rax) continue;
-    uint64_t x = a[i], y = b[i];
-    if (i == eflags) {
-      x &= ~kFlagsTfRf;
-      y &= ~kFlagsTfRf;
-    }
-    if (x != y) return false;
-  }
-  return true;
-}
 
 std::string encode_moment(const Moment& m) {
   std::string out = hex(m.event) + ":" + (m.boundary ? "1" : "0") + ":" + hex(static_cast<uint64_t>(m.tid)) + ":" +

@@ -39,11 +39,6 @@ struct Moment {
 
 inline constexpr size_t kStackPrint = 1024;
 
-// Whether registers `a` and `b` are the same state (the trap and resume
-// flags, and orig_rax, which holds a syscall's number only in the kernel's
-// view, are not compared).
-bool same_registers(const std::array<uint64_t, 27>& a, const std::array<uint64_t, 27>& b);
-
 enum class TravelKind {
   kScan,      // replay up to `target`, noting the debugger's breakpoint and watchpoint hits; go to the last
   kStepBack,  // find the moment just before `target` in `target.tid`, and go there

@@ -87,19 +87,19 @@ TEST(TravelOrder, MalformedLinesAreRefused) {
   }
 }
 
-TEST(SameRegisters, IgnoresTrapFlagsAndOrigRaxOnly) {
+TEST(SameState, IgnoresTrapFlagsAndOrigRaxOnly) {
   Moment a = sample_moment(), b = sample_moment();
   size_t eflags = static_cast<size_t>(arch::reg_index("eflags"));
   size_t orig_rax = static_cast<size_t>(arch::reg_index("orig_rax"));
   size_t rip = static_cast<size_t>(arch::reg_index("rip"));
   b.regs[eflags] ^= (1u << 8) | (1u << 16);  // TF, RF
   b.regs[orig_rax] = 60;
-  EXPECT_TRUE(same_registers(a.regs, b.regs));
+  EXPECT_TRUE(arch::same_state(a.regs, b.regs));
   b.regs[eflags] ^= 1u;  // CF
-  EXPECT_FALSE(same_registers(a.regs, b.regs));
+  EXPECT_FALSE(arch::same_state(a.regs, b.regs));
   b = a;
   b.regs[rip] += 1;
-  EXPECT_FALSE(same_registers(a.regs, b.regs));
+  EXPECT_FALSE(arch::same_state(a.regs, b.regs));
 }
 
 }  // namespace
