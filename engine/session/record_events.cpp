@@ -453,8 +453,7 @@ Status EventRecorder::arm_timeslice(RecordTask& task) {
   if (!soft_ticks_ || !started_ || it == clocks_.end() || task.tick_block != 0) return ok_status();
   auto regs = task.t.regs();
   if (!regs) return regs.error();
-  auto where = it->second->lookup(regs->rip);
-  if (where && where->region == ticks::TrampolineRegion::kCounting) return ok_status();
+  if (it->second->holds_countdown(regs->rip)) return ok_status();
   auto now = it->second->ticks(task.t);
   if (!now) return now.error();
   return it->second->arm(task.t, *now + kTimesliceTicks);

@@ -79,8 +79,7 @@ Status Replayer::run_to_tick(ReplayTask& task, SoftClock& clock, uint64_t target
   for (int steps = 0; steps < 16; ++steps) {
     auto regs = task.t.regs();
     if (!regs) return regs.error();
-    auto where = clock.lookup(regs->rip);
-    if (!where || where->region != ticks::TrampolineRegion::kCounting) break;
+    if (!clock.holds_countdown(regs->rip)) break;
     EBB_TRY(task.t.resume_step(0));
     auto stepped = task.t.wait();
     if (!stepped) return stepped.error();
@@ -192,12 +191,10 @@ Status Replayer::arm_tick_stop(ReplayTask& task) {
   uint64_t target = debug_->tick_stop(recorded_tid(task));
   auto it = clocks_.find(task.tgid);
   if (it == clocks_.end() || (!target && !task.tick_stop_armed)) return ok_status();
-  // Inside a tick sequence (a Ctrl-C can stop it there) the countdown is in rcx: the thread
-  // would store it over any change made now.
+  // (A Ctrl-C can stop a thread inside a tick sequence.)
   auto regs = task.t.regs();
   if (!regs) return regs.error();
-  auto where = it->second->lookup(regs->rip);
-  if (where && where->region == ticks::TrampolineRegion::kCounting) return ok_status();
+  if (it->second->holds_countdown(regs->rip)) return ok_status();
   std::optional<uint64_t> now;
   if (target) {
     auto n = it->second->ticks(task.t);

@@ -652,6 +652,11 @@ bool SoftClock::is_interrupt(uint64_t pc) const {
   return m && m->trampolines.is_interrupt(RemoteAddr(pc));
 }
 
+bool SoftClock::holds_countdown(uint64_t pc) const {
+  auto where = lookup(pc);
+  return where && where->region == ticks::TrampolineRegion::kCounting;
+}
+
 std::optional<uint64_t> SoftClock::copy_of(uint64_t original) const {
   const Mapping* m = mapping_at(original);
   if (!m) return std::nullopt;

@@ -136,6 +136,9 @@ class SoftClock {
   std::optional<ticks::TrampolinePc> lookup(uint64_t pc) const;
   // Whether a SIGTRAP at `pc` is a trampoline's armed interrupt (ticks::TrampolineMap).
   bool is_interrupt(uint64_t pc) const;
+  // Whether a thread at `pc` stands inside a tick sequence, holding its countdown in rcx: it
+  // would store that over anything arm() or disarm() wrote now.
+  bool holds_countdown(uint64_t pc) const;
   // Where the copy of the displaced instruction at `original` runs (for breakpoints).
   std::optional<uint64_t> copy_of(uint64_t original) const;
   // Where the int3 of a debugger's breakpoint on the instruction at `addr` goes: `addr` itself
