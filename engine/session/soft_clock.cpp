@@ -14,6 +14,7 @@
 
 #include "engine/base/assert.h"
 #include "engine/base/fnv.h"
+#include "engine/base/mix_hash.h"
 #include "engine/base/log.h"
 #include "engine/ptrace/proc_maps.h"
 #include "engine/session/scan_store.h"
@@ -310,29 +311,20 @@ std::shared_ptr<const CachedScan> stored_scan(const std::vector<uint8_t>& code) 
 
 // The memory level's key. Not FNV-1a: that goes a byte at a time (~1 ns a byte, 3 ms for
 // python3.11's text, and the disk level hashes the bytes again); this goes 32 bytes at a time in
-// four independent lanes. A hit compares the bytes in full anyway.
+// four independent MixHash lanes. A hit compares the bytes in full anyway.
 uint64_t content_key(const std::vector<uint8_t>& code) {
-  constexpr uint64_t kMul = 0x9fb21c651e98df25ull;
-  auto mix = [](uint64_t h, uint64_t w) {
-    h = (h ^ w) * kMul;
-    return h ^ (h >> 29);
-  };
-  uint64_t lanes[4] = {1, 2, 3, 4};
+  MixHash lanes[4];
   const size_t n = code.size();
   size_t i = 0;
   for (; i + 32 <= n; i += 32) {
     uint64_t w[4];
     std::memcpy(w, code.data() + i, sizeof w);
-    for (int k = 0; k < 4; ++k) lanes[k] = mix(lanes[k], w[k]);
+    for (int k = 0; k < 4; ++k) lanes[k].add(w[k]);
   }
-  uint64_t h = n;
-  for (; i < n; i += 8) {
-    uint64_t w = 0;
-    std::memcpy(&w, code.data() + i, std::min<size_t>(8, n - i));
-    h = mix(h, w);
-  }
-  for (uint64_t lane : lanes) h = mix(h, lane);
-  return h;
+  MixHash h;
+  h.add(std::span<const uint8_t>(code).subspan(i));
+  for (const MixHash& lane : lanes) h.add(lane.value());
+  return h.value();
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <exception>
 
 #include "engine/base/fnv.h"
+#include "engine/base/mix_hash.h"
 #include "engine/ticks/scan_cache.capnp.h"
 
 namespace ebb::ticks {
@@ -23,43 +24,6 @@ constexpr uint64_t kScanCacheMagic = 0x316e616373626265ull;
 // unpacked, 32 bytes a site. 16M words (128 MiB) holds a scan of the largest code the store
 // keeps (64 MiB) with room to spare, and bounds what damaged bytes can make capnp allocate.
 constexpr uint64_t kTraversalLimitWords = uint64_t{16} << 20;
-
-// A word-at-a-time multiply-xorshift: each 64-bit word is mixed into the state by a multiply
-// (carries spread low bits up) and a shift-xor (high bits back down); the tail goes in as one
-// word with the length. Different enough from FNV-1a's byte-wise xor-multiply that a change
-// both miss is vanishingly unlikely.
-class MixHash {
- public:
-  void add(uint64_t w) {
-    h_ = (h_ ^ w) * 0x9fb21c651e98df25ull;
-    h_ ^= h_ >> 29;
-    ++words_;
-  }
-  void add(std::span<const uint8_t> bytes) {
-    size_t i = 0;
-    for (; i + 8 <= bytes.size(); i += 8) {
-      uint64_t w;
-      std::memcpy(&w, bytes.data() + i, 8);
-      add(w);
-    }
-    uint64_t tail = 0;
-    if (i < bytes.size()) std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
-    add(tail ^ (uint64_t{bytes.size()} << 56) ^ bytes.size());
-  }
-  uint64_t value() const {  // murmur3's finaliser over the state and the word count
-    uint64_t h = h_ ^ (words_ * 0xc2b2ae3d27d4eb4full);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h;
-  }
-
- private:
-  uint64_t h_ = 0x243f6a8885a308d3ull;
-  uint64_t words_ = 0;
-};
 
 // A field added to these is a field to add to scan_cache.capnp (and kScanCacheFormat to bump).
 static_assert(sizeof(TickSite) == 48 && sizeof(AddrRange) == 16 && sizeof(JumpTable) == 16 &&

@@ -1,0 +1,51 @@
+// A word-at-a-time multiply-xorshift hash, 64 bits: fast (8 bytes a step) and unlike FNV-1a, for
+// checks and cache keys (never for anything an adversary could choose to collide). Its values are
+// stored in the scan cache's entries on disk (engine/ticks/scan_cache.h): a change to it makes
+// every stored entry a miss.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+namespace ebb {
+
+// A word-at-a-time multiply-xorshift: each 64-bit word is mixed into the state by a multiply
+// (carries spread low bits up) and a shift-xor (high bits back down); the tail goes in as one
+// word with the length. Different enough from FNV-1a's byte-wise xor-multiply that a change
+// both miss is vanishingly unlikely.
+class MixHash {
+ public:
+  void add(uint64_t w) {
+    h_ = (h_ ^ w) * 0x9fb21c651e98df25ull;
+    h_ ^= h_ >> 29;
+    ++words_;
+  }
+  void add(std::span<const uint8_t> bytes) {
+    size_t i = 0;
+    for (; i + 8 <= bytes.size(); i += 8) {
+      uint64_t w;
+      std::memcpy(&w, bytes.data() + i, 8);
+      add(w);
+    }
+    uint64_t tail = 0;
+    if (i < bytes.size()) std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
+    add(tail ^ (uint64_t{bytes.size()} << 56) ^ bytes.size());
+  }
+  uint64_t value() const {  // murmur3's finaliser over the state and the word count
+    uint64_t h = h_ ^ (words_ * 0xc2b2ae3d27d4eb4full);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+  }
+
+ private:
+  uint64_t h_ = 0x243f6a8885a308d3ull;
+  uint64_t words_ = 0;
+};
+
+}  // namespace ebb
