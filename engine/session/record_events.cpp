@@ -454,9 +454,7 @@ Status EventRecorder::arm_timeslice(RecordTask& task) {
   auto regs = task.t.regs();
   if (!regs) return regs.error();
   if (it->second->holds_countdown(regs->rip)) return ok_status();
-  auto now = it->second->ticks(task.t);
-  if (!now) return now.error();
-  return it->second->arm(task.t, *now + kTimesliceTicks);
+  return it->second->arm_after(task.t, kTimesliceTicks);
 }
 
 bool EventRecorder::is_timeslice_end(RecordTask& task) {

@@ -569,7 +569,7 @@ Result<uint64_t> SoftClock::add_thread(ptrace::Tracee& t) {
   return *block;
 }
 
-Result<uint64_t> SoftClock::ticks(ptrace::Tracee& t) {
+Result<SoftClock::Count> SoftClock::count(ptrace::Tracee& t) {
   auto regs = t.regs();
   if (!regs) return regs.error();
   uint64_t at = regs->gs_base;
@@ -579,32 +579,43 @@ Result<uint64_t> SoftClock::ticks(ptrace::Tracee& t) {
   ticks::CounterBlock block{};
   EBB_TRY(t.read(RemoteAddr(at), &block, sizeof block));
   auto armed = armed_.find(at);
-  if (armed != armed_.end()) return armed->second - block.countdown;
-  return ticks::kUnarmedCountdown - block.countdown;
+  return Count{at, (armed != armed_.end() ? armed->second : ticks::kUnarmedCountdown) - block.countdown};
 }
 
-Status SoftClock::arm(ptrace::Tracee& t, uint64_t target) {
-  auto now = ticks(t);
-  if (!now) return now.error();
-  if (target <= *now)
+Result<uint64_t> SoftClock::ticks(ptrace::Tracee& t) {
+  auto c = count(t);
+  if (!c) return c.error();
+  return c->ticks;
+}
+
+Status SoftClock::arm_at(ptrace::Tracee& t, const Count& now, uint64_t target) {
+  if (target <= now.ticks)
     return make_error(ErrorKind::kBadInput, "cannot arm the tick clock at " + std::to_string(target) +
-                                                ": the thread is at " + std::to_string(*now));
-  auto regs = t.regs();
-  if (!regs) return regs.error();
-  uint64_t countdown = target - *now;
-  EBB_TRY(t.write(RemoteAddr(regs->gs_base + ticks::kCountdownOffset), &countdown, sizeof countdown));
-  armed_[regs->gs_base] = target;
+                                                ": the thread is at " + std::to_string(now.ticks));
+  uint64_t countdown = target - now.ticks;
+  EBB_TRY(t.write(RemoteAddr(now.block + ticks::kCountdownOffset), &countdown, sizeof countdown));
+  armed_[now.block] = target;
   return ok_status();
 }
 
-Status SoftClock::disarm(ptrace::Tracee& t) {
-  auto now = ticks(t);
+Status SoftClock::arm(ptrace::Tracee& t, uint64_t target) {
+  auto now = count(t);
   if (!now) return now.error();
-  auto regs = t.regs();
-  if (!regs) return regs.error();
-  if (!armed_.erase(regs->gs_base)) return ok_status();
-  uint64_t countdown = ticks::kUnarmedCountdown - *now;
-  return t.write(RemoteAddr(regs->gs_base + ticks::kCountdownOffset), &countdown, sizeof countdown);
+  return arm_at(t, *now, target);
+}
+
+Status SoftClock::arm_after(ptrace::Tracee& t, uint64_t ticks_from_now) {
+  auto now = count(t);
+  if (!now) return now.error();
+  return arm_at(t, *now, now->ticks + ticks_from_now);
+}
+
+Status SoftClock::disarm(ptrace::Tracee& t) {
+  auto now = count(t);
+  if (!now) return now.error();
+  if (!armed_.erase(now->block)) return ok_status();
+  uint64_t countdown = ticks::kUnarmedCountdown - now->ticks;
+  return t.write(RemoteAddr(now->block + ticks::kCountdownOffset), &countdown, sizeof countdown);
 }
 
 std::unique_ptr<SoftClock> SoftClock::fork_copy() const {

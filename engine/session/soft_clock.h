@@ -122,6 +122,7 @@ class SoftClock {
   // tick makes it `target` executes an int3 (is_interrupt(pc) of the SIGTRAP's pc). disarm()
   // puts the countdown back (ticks() stays right while armed and after).
   Status arm(ptrace::Tracee& t, uint64_t target);
+  Status arm_after(ptrace::Tracee& t, uint64_t ticks_from_now);  // arm(t, ticks(t) + n), one read
   Status disarm(ptrace::Tracee& t);
 
   // For a process forked from this one: the same patches, trampolines and block address (the
@@ -169,6 +170,13 @@ class SoftClock {
   struct Placed;  // one mapping's trampolines and the region that holds them (soft_clock.cpp)
 
   SoftClock() = default;
+  // A thread's counter block (its gs base) and its count there.
+  struct Count {
+    uint64_t block = 0;
+    uint64_t ticks = 0;
+  };
+  Result<Count> count(ptrace::Tracee& t);
+  Status arm_at(ptrace::Tracee& t, const Count& now, uint64_t target);
   // An injected syscall with t's registers saved and restored.
   Result<int64_t> inject(ptrace::Tracee& t, int64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
                          uint64_t a3, uint64_t a4, uint64_t a5);
