@@ -19,6 +19,19 @@ Error make_error(ErrorKind kind, std::string message) {
   return Error{kind, std::move(message)};
 }
 
+bool write_all(int fd, const void* data, size_t size) {
+  const auto* p = static_cast<const char*>(data);
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::write(fd, p + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) errno = EIO;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 void ScopedFd::reset(int fd) {
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;

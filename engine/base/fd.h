@@ -1,9 +1,14 @@
 // An owned file descriptor, closed on destruction.
 #pragma once
 
+#include <cstddef>
 #include <utility>
 
 namespace ebb {
+
+// Writes all `size` bytes to `fd`, again after EINTR and short writes. False with errno set when
+// it cannot (EIO for a write that wrote nothing).
+bool write_all(int fd, const void* data, size_t size);
 
 class ScopedFd {
  public:

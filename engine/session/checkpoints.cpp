@@ -30,13 +30,7 @@ constexpr int kPollMs = 500;
 constexpr int kMaxReaped = 64;  // wait4 calls per copy and restart
 
 Status write_all(int fd, const std::string& text) {
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return os_error("write to a checkpoint");
-    done += static_cast<size_t>(n);
-  }
+  if (!ebb::write_all(fd, text.data(), text.size())) return os_error("write to a checkpoint");
   return ok_status();
 }
 

@@ -125,17 +125,6 @@ std::optional<std::vector<uint8_t>> read_file(const std::string& path) {
   return bytes;
 }
 
-bool write_all(int fd, const std::vector<uint8_t>& bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 // A new build of ebb starts a new folder: the folders of older builds go, but
@@ -208,7 +197,8 @@ void store_scan(std::span<const uint8_t> code, RemoteAddr load_address,
     log_debug("scan cache: cannot create a file in %s: %s", dir->c_str(), strerror(errno));
     return;
   }
-  const bool written = write_all(fd.get(), ticks::encode_scan_entry(entry));
+  const std::vector<uint8_t> bytes = ticks::encode_scan_entry(entry);
+  const bool written = write_all(fd.get(), bytes.data(), bytes.size());
   const int saved_errno = errno;
   fd.reset();
   if (!written || rename(temp.c_str(), path.c_str()) != 0) {
