@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "engine/ticks/sites.h"
+
 namespace ebb::ticks::detail {
 
 enum class Flow : uint8_t {
@@ -42,6 +44,15 @@ struct InsnInfo {
 // True when a copy of an instruction at `from` that names `to` (a branch target, a rip-relative
 // operand) still reaches it from any trampoline within kTrampolineReach of `from`.
 bool within_relocation_reach(uint64_t from, uint64_t to);
+
+// Whether a thread stopped on the copy of the displaced instruction at `address` (the displaced
+// range starts at `start`) can be moved to that original instruction (TrampolinePc::movable):
+// the range's first instruction, and, unless the copy runs before a back-edge's branch (whose
+// tick is then still to come), any whose bytes the jmp patch left intact. Site selection (the
+// fault rule) and the trampolines' pc maps agree through this one rule.
+inline bool movable_copy(uint64_t address, uint64_t start, bool before_branch) {
+  return address == start || (!before_branch && address >= start + kJumpPatchLength);
+}
 
 class Decoder {
  public:

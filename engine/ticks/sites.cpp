@@ -247,9 +247,8 @@ class Selector {
   // (ticks::TrampolinePc::movable): the range's first instruction, and those whose bytes lie
   // past the jmp patch, after a back-edge's branch.
   bool movable(size_t i, size_t first, const Candidate& c) const {
-    if (i == first) return true;
-    if (c.kind == SiteKind::kBackEdge && i < c.index) return false;
-    return s_.insns[i].address >= s_.insns[first].address + kJumpPatchLength;
+    return detail::movable_copy(s_.insns[i].address, s_.insns[first].address,
+                                c.kind == SiteKind::kBackEdge && i < c.index);
   }
 
   TrapReason check_insn(size_t i, size_t first, size_t last, const Candidate& c) const {

@@ -346,13 +346,13 @@ Built emit_back_edge(Emitter& e, const TickSite& site, const Displaced& d, uint6
   while (d.info(b).address != site.address.addr()) ++b;
   Emitter::Label taken = e.new_label(), interrupt = e.new_label();
   for (size_t i = 0; i < b; ++i) {
-    e.mark(relocated_pc(d.info(i).address, d.info(i).address == d.start));
+    e.mark(relocated_pc(d.info(i).address, detail::movable_copy(d.info(i).address, d.start, true)));
     relocate(e, d, i);
   }
   emit_branch(e, d, b, taken, target);
   if (d.info(b).flow != Flow::kJump) {
     for (size_t i = b + 1; i < d.count; ++i) {
-      e.mark(relocated_pc(d.info(i).address, intact(d, d.info(i).address)));
+      e.mark(relocated_pc(d.info(i).address, detail::movable_copy(d.info(i).address, d.start, false)));
       relocate(e, d, i);
     }
     if (!ends_flow(d.back())) {  // the branch itself, when last, is a jcc/loop
@@ -386,7 +386,7 @@ Built emit_entry(Emitter& e, const Displaced& d, uint64_t block) {
     if (i == 0) {
       e.mark(relocated_pc(a, true, +1));
     } else {
-      e.mark(relocated_pc(a, intact(d, a)));
+      e.mark(relocated_pc(a, detail::movable_copy(a, d.start, false)));
     }
     relocate(e, d, i);
   }
