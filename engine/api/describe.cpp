@@ -57,6 +57,12 @@ void dump_syscall(FILE* out, schema::SyscallEvent::Reader sc) {
   fprintf(out, "\n");
 }
 
+// The digests of a point in code the tick count does not cover (session/point_digest.h).
+void dump_point_memory(FILE* out, schema::MemoryDigest::Reader m) {
+  if (m.getAll() != 0) fprintf(out, " (memory digest %016" PRIx64 ")", static_cast<uint64_t>(m.getAll()));
+  fputc('\n', out);
+}
+
 void dump_event(FILE* out, uint64_t n, schema::Event::Reader ev, bool ticks) {
   fprintf(out, "%-6" PRIu64 " tid %d  ", n, ev.getTid());
   if (ticks) fprintf(out, "ticks %-10" PRIu64 " ", static_cast<uint64_t>(ev.getTicks()));
@@ -66,8 +72,9 @@ void dump_event(FILE* out, uint64_t n, schema::Event::Reader ev, bool ticks) {
       break;
     case schema::Event::SIGNAL: {
       auto s = ev.getSignal();
-      fprintf(out, "signal %s (%s) at rip 0x%" PRIx64 "\n", session::signal_name(s.getSigno()).c_str(),
+      fprintf(out, "signal %s (%s) at rip 0x%" PRIx64, session::signal_name(s.getSigno()).c_str(),
               s.getSynchronous() ? "fault" : "sent", static_cast<uint64_t>(session::load_user_regs(s.getRegs()).rip));
+      dump_point_memory(out, s.getMemory());
       break;
     }
     case schema::Event::INSTRUCTION: {
@@ -100,8 +107,9 @@ void dump_event(FILE* out, uint64_t n, schema::Event::Reader ev, bool ticks) {
       break;
     }
     case schema::Event::PREEMPT:
-      fprintf(out, "preempted in syscall-free code at rip 0x%" PRIx64 "\n",
+      fprintf(out, "preempted in syscall-free code at rip 0x%" PRIx64,
               static_cast<uint64_t>(session::load_user_regs(ev.getPreempt().getRegs()).rip));
+      dump_point_memory(out, ev.getPreempt().getMemory());
       break;
     case schema::Event::SYSCALL_ENTRY:
       fprintf(out, "enter %s\n", syscalls::syscall_name(ev.getSyscallEntry().getNumber()).c_str());

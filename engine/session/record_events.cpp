@@ -15,6 +15,7 @@
 #include "engine/ptrace/proc_maps.h"
 #include "engine/session/address_space.h"
 #include "engine/session/event_codec.h"
+#include "engine/session/point_digest.h"
 #include "engine/session/record_task.h"
 #include "engine/session/trampoline_exit.h"
 #include "engine/session/vdso.h"
@@ -420,7 +421,23 @@ Status EventRecorder::on_signal(RecordTask& task, int sig) {
   se.setSiginfo(kj::arrayPtr(reinterpret_cast<const kj::byte*>(&*info), sizeof *info));
   store_regs(se.initRegs(), *regs);
   se.setSynchronous(fault);
+  if (!fault) {
+    auto memory = point_memory(task, *regs);
+    if (!memory) return memory.error();
+    if (*memory) store_point_digest(se.initMemory(), **memory);
+  }
   return write_event(msg);
+}
+
+// A point in code the count does not cover gets digests of the memory (point_digest.h); so does
+// every point with EBB_DIGEST_EVERY_POINT=1 (a test of replay's memory, not its placement).
+Result<std::optional<PointDigest>> EventRecorder::point_memory(RecordTask& task, const user_regs_struct& regs) {
+  auto it = clocks_.find(task.tgid);
+  if (!soft_ticks_ || it == clocks_.end() || (it->second->counts_at(regs.rip) && !digest_every_point_))
+    return std::optional<PointDigest>();
+  auto d = point_digest(task.t, regs, *it->second);
+  if (!d) return d.error();
+  return std::optional<PointDigest>(*d);
 }
 
 bool EventRecorder::at_boundary(const RecordTask& task, const user_regs_struct& regs) const {
@@ -444,7 +461,11 @@ Status EventRecorder::write_preempt(RecordTask& task) {
   capnp::MallocMessageBuilder msg;
   auto ev = new_event(msg, task.tid());
   EBB_TRY(stamp(ev, task));
-  store_regs(ev.initPreempt().initRegs(), *regs);
+  auto p = ev.initPreempt();
+  store_regs(p.initRegs(), *regs);
+  auto memory = point_memory(task, *regs);
+  if (!memory) return memory.error();
+  if (*memory) store_point_digest(p.initMemory(), **memory);
   return write_event(msg);
 }
 

@@ -9,8 +9,10 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "engine/base/result.h"
 #include "engine/ptrace/tracee.h"
 #include "engine/session/outcome.h"
+#include "engine/session/point_digest.h"
 #include "engine/session/soft_clock.h"
 #include "engine/session/stdio_fds.h"
 #include "engine/syscalls/table.h"
@@ -127,12 +130,14 @@ class EventRecorder {
   Status patch_new_code(RecordTask& task);
   // After a syscall that may have unmapped or unprotected patched code (SoftClock::code_changed).
   Status forget_changed_code(RecordTask& task, int64_t nr, std::span<const uint64_t> args, int64_t result);
+  Result<std::optional<PointDigest>> point_memory(RecordTask& task, const user_regs_struct& regs);
 
   trace::TraceWriter& w_;
   bool cpuid_faulting_;
   bool soft_ticks_;
   std::map<pid_t, std::shared_ptr<SoftClock>> clocks_;  // by process; a vfork child shares its parent's
   bool started_ = false;
+  bool digest_every_point_ = std::getenv("EBB_DIGEST_EVERY_POINT") != nullptr;
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
 };
 

@@ -12,6 +12,7 @@
 #include "engine/base/result.h"
 #include "engine/ptrace/tracee.h"
 #include "engine/session/outcome.h"
+#include "engine/session/point_digest.h"
 #include "engine/session/replay_checks.h"
 #include "engine/session/soft_clock.h"
 #include "engine/syscalls/table.h"
@@ -186,7 +187,7 @@ class Replayer {
   // The soft tick clock (replay_ticks.cpp).
   Status on_tick_patch(ReplayTask& task, schema::TickPatchEvent::Reader ev);
   Status check_ticks(ReplayTask& task);
-  Status run_to_point(ReplayTask& task, uint64_t target, const user_regs_struct& want);
+  Status run_to_point(ReplayTask& task, uint64_t target, const user_regs_struct& want, const PointDigest& memory);
   Status forget_changed_code(ReplayTask& task, schema::SyscallEvent::Reader ev);
   bool at_recorded_point(ReplayTask& task, schema::SignalEvent::Reader ev);
   Status run_to_tick(ReplayTask& task, SoftClock& clock, uint64_t target);

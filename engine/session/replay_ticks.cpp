@@ -107,9 +107,11 @@ Status Replayer::run_to_tick(ReplayTask& task, SoftClock& clock, uint64_t target
 
 // Runs `task` on from where it stands to the point the recording stopped it
 // in syscall-free code (a preemption, a signal): its tick count and all its
-// registers. Between two ticks no loop runs, so the point's address comes
-// once per count; a temporary int3 there finds it.
-Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs_struct& want) {
+// registers, and where the count does not cover the code (point_digest.h)
+// its memory. Between two ticks no loop runs, so in counted code the point's
+// address comes once per count; a temporary int3 there finds it.
+Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs_struct& want,
+                              const PointDigest& memory) {
   auto it = clocks_.find(task.tgid);
   if (it == clocks_.end()) return check_.needs_tick_clock("a thread stopped in syscall-free code", want.rip);
   SoftClock& clock = *it->second;
@@ -136,26 +138,33 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
   if (*now + 1 < target) EBB_TRY(run_to_tick(task, clock, target - 1));
   uint8_t orig = 0;
   EBB_TRY(task.t.read(RemoteAddr(want.rip), &orig, 1));
+  int other_memory = 0;  // passes with the point's count and registers but not its memory
+  const auto not_found = [&](const std::string& what) {
+    return check_.diverged(what + (other_memory ? " (" + std::to_string(other_memory) +
+                                                      " passes had its tick count and registers but other memory)"
+                                                : std::string()));
+  };
   for (int visit = 0; visit < kMaxVisits; ++visit) {
     auto regs = task.t.regs();
     if (!regs) return regs.error();
     if (arch::same_state(*regs, want)) {
       now = clock.ticks(task.t);
       if (!now) return now.error();
-      if (*now == target) {
+      auto same = *now == target ? same_memory(task.t, *regs, clock, memory) : Result<bool>(false);
+      if (!same) return same.error();
+      if (*same) {
         // The kernel's view too: a signal delivered right after another
         // (in a syscall's wake) keeps the syscall's number there.
         regs->orig_rax = want.orig_rax;
         return task.t.set_regs(*regs);
       }
+      if (*now == target) ++other_memory;
     }
     if (regs->rip == want.rip) {  // here before, with other registers: step off the address
       EBB_TRY(task.t.resume_step(0));
       auto stepped = task.t.wait();
       if (!stepped) return stepped.error();
     }
-    log_debug("run_to_point: at rip %s tick %s, waiting for rip %s", hex(regs->rip).c_str(),
-              std::to_string(clock.ticks(task.t) ? *clock.ticks(task.t) : 0).c_str(), hex(want.rip).c_str());
     EBB_TRY(task.t.write(RemoteAddr(want.rip), &kInt3, 1));
     auto stop = resume_and_wait(task);
     EBB_TRY(task.t.write(RemoteAddr(want.rip), &orig, 1));
@@ -163,17 +172,16 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
     regs = task.t.regs();
     if (!regs) return regs.error();
     if (stop->kind != ptrace::StopKind::kSignal || stop->sig != SIGTRAP || regs->rip != want.rip + 1)
-      return check_.diverged("the thread did not come back to rip " + hex(want.rip) + " at tick " +
-                             std::to_string(target));
+      return not_found("the thread did not come back to rip " + hex(want.rip) + " at tick " + std::to_string(target));
     regs->rip -= 1;
     EBB_TRY(task.t.set_regs(*regs));
     now = clock.ticks(task.t);
     if (!now) return now.error();
     if (*now > target)
-      return check_.diverged("the thread came to rip " + hex(want.rip) + " at tick " + std::to_string(*now) +
-                             ", past the recorded " + std::to_string(target));
+      return not_found("the thread came to rip " + hex(want.rip) + " at tick " + std::to_string(*now) +
+                       ", past the recorded " + std::to_string(target));
   }
-  return check_.diverged("the recorded point at rip " + hex(want.rip) + " was not found");
+  return not_found("the recorded point at rip " + hex(want.rip) + " was not found");
 }
 
 pid_t Replayer::recorded_tid(const ReplayTask& task) const {
@@ -228,7 +236,9 @@ bool Replayer::at_recorded_point(ReplayTask& task, schema::SignalEvent::Reader e
   auto regs = task.t.regs();
   if (it == clocks_.end() || !regs || !arch::same_state(*regs, load_user_regs(ev.getRegs()))) return false;
   auto now = it->second->ticks(task.t);
-  return now && *now == r_.event().getTicks();
+  if (!now || *now != r_.event().getTicks()) return false;
+  auto same = same_memory(task.t, *regs, *it->second, load_point_digest(ev.getMemory()));
+  return same && *same;
 }
 
 // A new thread gets its own counter block (in creation order, as in the

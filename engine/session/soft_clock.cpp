@@ -400,6 +400,7 @@ Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint
   auto mapping = std::make_shared<Mapping>();
   mapping->patches = std::move(built.patches);
   mapping->trampolines = std::move(built.map);
+  mapping->uncounted = ticks::uncounted_ranges(*scan, RemoteAddr(start), RemoteAddr(end));
   EBB_TRY(write_patches(t, start, *code, mapping->patches));
   const auto by_address = [](const ticks::Patch& a, const ticks::Patch& b) {
     return a.address.addr() < b.address.addr();
@@ -658,6 +659,15 @@ bool SoftClock::is_interrupt(uint64_t pc) const {
 bool SoftClock::holds_countdown(uint64_t pc) const {
   auto where = lookup(pc);
   return where && where->region == ticks::TrampolineRegion::kCounting;
+}
+
+bool SoftClock::counts_at(uint64_t pc) const {
+  if (region_at(pc)) return true;
+  const Mapping* m = mapping_at(pc);
+  if (!m) return false;
+  auto after = std::upper_bound(m->uncounted.begin(), m->uncounted.end(), pc,
+                                [](uint64_t a, const ticks::AddrRange& r) { return a < r.start.addr(); });
+  return after == m->uncounted.begin() || pc >= std::prev(after)->start.addr() + std::prev(after)->length;
 }
 
 std::optional<uint64_t> SoftClock::copy_of(uint64_t original) const {

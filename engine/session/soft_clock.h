@@ -140,6 +140,11 @@ class SoftClock {
   // Whether a thread at `pc` stands inside a tick sequence, holding its countdown in rcx: it
   // would store that over anything arm() or disarm() wrote now.
   bool holds_countdown(uint64_t pc) const;
+  // Whether the count tells apart every pass of a thread at `pc`: pc is in patched code outside
+  // every range ticks::uncounted_ranges names, or in a trampoline. Elsewhere (code not patched:
+  // RWX memory, the vDSO; an uncounted loop or function) a point needs more than (count, pc,
+  // registers) to be found again: point_digest.h.
+  bool counts_at(uint64_t pc) const;
   // Where the copy of the displaced instruction at `original` runs (for breakpoints).
   std::optional<uint64_t> copy_of(uint64_t original) const;
   // Where the int3 of a debugger's breakpoint on the instruction at `addr` goes: `addr` itself
@@ -165,6 +170,7 @@ class SoftClock {
     TickPatchRecord record;
     std::vector<ticks::Patch> patches;  // by address, disjoint
     ticks::TrampolineMap trampolines;
+    std::vector<ticks::AddrRange> uncounted;  // ticks::uncounted_ranges of its scan
   };
   using MappingPtr = std::shared_ptr<const Mapping>;
   struct Placed;  // one mapping's trampolines and the region that holds them (soft_clock.cpp)

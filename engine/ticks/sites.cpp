@@ -430,6 +430,42 @@ Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_
 
 namespace ebb::ticks {
 
+std::vector<AddrRange> uncounted_ranges(const SiteScan& scan, RemoteAddr start, RemoteAddr end) {
+  std::vector<std::pair<uint64_t, uint64_t>> spans;
+  const std::vector<TickSite>& sites = scan.sites;
+  for (size_t i = 0; i < sites.size(); ++i) {
+    const TickSite& s = sites[i];
+    if (s.method != SiteMethod::kTrap) continue;
+    const uint64_t at = s.address.addr();
+    if (s.kind == SiteKind::kBackEdge && s.target.addr() <= at) {
+      spans.emplace_back(s.target.addr(), at + s.length);
+    } else if (s.kind == SiteKind::kEntry) {
+      uint64_t next = end.addr();
+      for (size_t j = i + 1; j < sites.size(); ++j) {
+        if (sites[j].kind == SiteKind::kEntry) {
+          next = sites[j].address.addr();
+          break;
+        }
+      }
+      spans.emplace_back(at, next);
+    }
+  }
+  for (const AddrRange& r : scan.unpatchable) spans.emplace_back(r.start.addr(), r.start.addr() + r.length);
+  std::sort(spans.begin(), spans.end());
+  std::vector<AddrRange> out;
+  for (auto [lo, hi] : spans) {
+    lo = std::max(lo, start.addr());
+    hi = std::min(hi, end.addr());
+    if (lo >= hi) continue;
+    if (!out.empty() && lo <= out.back().start.addr() + out.back().length) {
+      out.back().length = std::max(out.back().length, hi - out.back().start.addr());
+    } else {
+      out.push_back({RemoteAddr(lo), hi - lo});
+    }
+  }
+  return out;
+}
+
 SiteScan rebase(const SiteScan& scan, int64_t delta) {
   auto moved = [delta](RemoteAddr a) {  // 0: no address (a trap site's patch)
     return a.addr() == 0 ? a : RemoteAddr(a.addr() + static_cast<uint64_t>(delta));

@@ -106,6 +106,14 @@ struct SiteScan {
 // bytes and on distances only, never on where they are: tested on libc).
 SiteScan rebase(const SiteScan& scan, int64_t delta);
 
+// Where the count does not tell one pass from the next: the code a thread can run again without
+// a tick. For a back-edge left uncounted (kTrap), its loop, from the target to the branch; for an
+// entry left uncounted, the function, from the entry to the next entry site (functions are laid
+// out one after another; a part split off elsewhere, `.cold`, is not covered); every unpatchable
+// run. Sorted, merged, clipped to [start, end). A back-edge that got no site at all (its target is
+// not an instruction of the decode) is not known to the scan and not covered.
+std::vector<AddrRange> uncounted_ranges(const SiteScan& scan, RemoteAddr start, RemoteAddr end);
+
 // Bytes before and after an undecodable run in which the linear decode may be out of step with
 // the real instructions (an x86 instruction is at most 15 bytes; decoding resynchronises within
 // a few instructions).

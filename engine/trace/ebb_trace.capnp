@@ -73,6 +73,15 @@ struct SignalEvent {
   regs @2 :Registers;        # registers at the signal-delivery stop
   synchronous @3 :Bool;      # raised by the instruction at rip (a fault), not sent
   disposition @4 :Int32;     # 0 default, 1 ignored, 2 handler (at delivery time)
+  memory @5 :MemoryDigest;   # v4: set when the point is in code the tick count does not cover
+}
+
+# Digests of a thread's memory at a point in code the soft clock does not
+# count (engine/session/point_digest.h): replay takes a pass with the
+# recorded count and registers only when these match too. 0: not recorded.
+struct MemoryDigest {
+  near @0 :UInt64;           # the bytes the general registers point at
+  all @1 :UInt64;            # every private writable mapping but ebb's own
 }
 
 enum InstructionKind {
@@ -116,6 +125,7 @@ struct SyscallEntryEvent {
 # clock; until it exists, replay refuses here with a clear message.
 struct PreemptEvent {
   regs @0 :Registers;
+  memory @1 :MemoryDigest;   # v4, as in SignalEvent
 }
 
 # A task created by clone/fork/vfork, written when the kernel reports it

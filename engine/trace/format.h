@@ -7,7 +7,9 @@ namespace ebb::trace {
 
 // Bump on any change that an older reader could misread.
 // 2: clone, syscall-entry and preempt events, ExecEvent.formerTid.
-inline constexpr uint32_t kFormatVersion = 3;
+// 4: SignalEvent.memory and PreemptEvent.memory (a v3 reader would place such a point by its
+//    registers alone).
+inline constexpr uint32_t kFormatVersion = 4;
 // The oldest version this reader still reads (later versions only add).
 inline constexpr uint32_t kOldestReadableVersion = 1;
 

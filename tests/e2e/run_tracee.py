@@ -388,6 +388,7 @@ class Runner:
         self.tmp = tmp
         self.verbose = verbose
         self.record_args = []
+        self.dump_contains = []
         self.problems = []
         self.base_env = {k: v for k, v in os.environ.items() if not k.startswith("EBB_E2E_")}
 
@@ -601,6 +602,9 @@ class Runner:
                 words += ["signal", signal.Signals(self.spec.expect_signal).name.lower()]
             if not any(w in last.lower() for w in words):
                 self.fail(f"dump's last event does not mention {' or '.join(words)}: {last!r}")
+        for want in self.dump_contains:
+            if not any(want in l for l in lines):
+                self.fail(f"dump has no line with {want!r}")
         i = e2e_lib.run([self.ebb, "info", str(trace)], timeout=self.step_timeout())
         out = e2e_lib.text(i.stdout)
         self.log(f"info: {e2e_lib.describe_status(i.status)}, {len(out.splitlines())} lines")
@@ -680,6 +684,8 @@ def main():
     ap.add_argument("--timeout", type=float, help="seconds per step (overrides the spec)")
     ap.add_argument("--record-arg", action="append", default=[],
                     help="an option for `ebb record` (e.g. --ticks=soft); repeatable")
+    ap.add_argument("--dump-contains", action="append", default=[],
+                    help="text some line of `ebb dump` must hold; repeatable")
     ap.add_argument("--budget", type=float, default=55.0,
                     help="seconds for all steps together (ctest's TIMEOUT is 60)")
     ap.add_argument("--keep", action="store_true", default=bool(os.environ.get("EBB_E2E_KEEP")),
@@ -699,6 +705,7 @@ def main():
     runner = Runner(spec, os.path.abspath(args.ebb) if args.ebb else None, tmp, args.verbose,
                     args.budget)
     runner.record_args = args.record_arg
+    runner.dump_contains = args.dump_contains
     print(f"{spec.name}: {'native check' if args.native_only else 'record/replay'} in {tmp}",
           flush=True)
     try:

@@ -218,7 +218,9 @@ TEST(Sites, FaultRule) {
       const bool accepted = first ? c.first : c.inside;
       TickSite t = first ? loop_around(c.insn) : entry_around(c.insn);
       EXPECT_EQ(t.method, accepted ? SiteMethod::kJump : SiteMethod::kTrap) << c.what << (first ? " first" : " inside");
-      if (!accepted) EXPECT_EQ(t.trap_reason, TrapReason::kMayFault) << c.what << (first ? " first" : " inside");
+      if (!accepted) {
+        EXPECT_EQ(t.trap_reason, TrapReason::kMayFault) << c.what << (first ? " first" : " inside");
+      }
     }
   }
 }
@@ -521,3 +523,66 @@ TEST(Sites, JumpTableCasesStopAtUnreadableMemory) {
 
 }  // namespace
 }  // namespace ebb::ticks
+
+namespace ebb::ticks::testing {
+namespace {
+
+std::vector<AddrRange> uncounted(const std::vector<uint8_t>& code) {
+  return uncounted_ranges(scan(code), RemoteAddr(kBase), RemoteAddr(kBase + code.size()));
+}
+
+TEST(UncountedRanges, NoneWhereEveryLoopCounts) {
+  auto code = bytes({
+      0x48, 0xff, 0xcf,  // 0: L: dec rdi
+      0x48, 0x85, 0xff,  // 3: test rdi, rdi
+      0x75, 0xf8,        // 6: jne L
+      0xc3,
+  });
+  ASSERT_EQ(site_at(scan(code), kBase + 6).method, SiteMethod::kJump);
+  EXPECT_TRUE(uncounted(code).empty());
+}
+
+TEST(UncountedRanges, AnUncountedLoopFromItsTargetToItsBranch) {
+  auto code = bytes({
+      0x90, 0x90, 0x90, 0x90,  // nops
+      0xeb, 0xfe,              // 4: L: jmp L (a trap: its target is inside)
+      0xc3,
+  });
+  EXPECT_EQ(uncounted(code), (std::vector<AddrRange>{{RemoteAddr(kBase + 4), 2}}));
+}
+
+TEST(UncountedRanges, AnUncountedEntryToTheNextEntryAndOverlapsMerged) {
+  auto code = bytes({
+      0xe8, 0x0b, 0x00, 0x00, 0x00,  // 0: call f
+      0xe8, 0x09, 0x00, 0x00, 0x00,  // 5: call g
+      0xe8, 0x01, 0x00, 0x00, 0x00,  // a: call f
+      0xc3,                          // f: ret
+      0x31, 0xc0,                    // 10: f: xor eax, eax (too short: a trap)
+      0xc3,                          // 12: ret
+      0x55,                          // 13: g: push rbp (patched)
+      0x48, 0x89, 0xe5,              // 14: mov rbp, rsp
+      0x48, 0x83, 0xec, 0x10,        // 17: sub rsp, 16
+      0xc9,                          // 1b: leave
+      0xc3,                          // 1c: ret
+  });
+  EXPECT_EQ(uncounted(code), (std::vector<AddrRange>{{RemoteAddr(kBase + 0x10), 3}}));
+  auto nested = bytes({
+      0xe8, 0x00, 0x00, 0x00, 0x00,  // 0: call f
+      0xff, 0xcf,                    // 5: f: dec edi (entry: another site inside, a trap)
+      0x75, 0xfc,                    // 7: jne f (a trap too)
+      0x90,                          // 9: nop
+      0xc3,                          // a: ret
+  });
+  // The entry's function (to the mapping's end) and the loop inside it: one range.
+  EXPECT_EQ(uncounted(nested), (std::vector<AddrRange>{{RemoteAddr(kBase + 5), 6}}));
+}
+
+TEST(UncountedRanges, UnpatchableBytesAndClipping) {
+  std::vector<uint8_t> code = {0x06, 0x06};  // push es: invalid in 64-bit mode
+  code.resize(64, 0x90);
+  EXPECT_EQ(uncounted(code), (std::vector<AddrRange>{{RemoteAddr(kBase), 2 + kResyncAfter}}));
+  EXPECT_TRUE(uncounted_ranges(scan(code), RemoteAddr(kBase + 40), RemoteAddr(kBase + 64)).empty());
+}
+
+}  // namespace
+}  // namespace ebb::ticks::testing

@@ -8,9 +8,11 @@
 //             added (clone, syscall-entry and preempt events,
 //             ExecEvent.formerTid) and sets TraceHeader.cpuidFaulting, which
 //             trace-v1 leaves false.
-//   trace-v3: the current version (kFormatVersion), read by TraceV3.*: the v2
-//             story with what version 3 added (the soft tick clock: header
-//             tickSource "soft", a TickPatchEvent, Event.ticks).
+//   trace-v3: read by TraceV3.*: the v2 story with what version 3 added (the
+//             soft tick clock: header tickSource "soft", a TickPatchEvent,
+//             Event.ticks).
+//   trace-v4: the current version (kFormatVersion), read by TraceV4.*: the v3
+//             story with what version 4 added (the preemption's MemoryDigest).
 // Each was written by DISABLED_GenerateTrace below as it stood while its
 // version was current; the generator writes only the current version.
 //
@@ -38,6 +40,7 @@ namespace {
 const std::string kTraceV1 = std::string(EBB_TEST_DATA_DIR) + "/trace-v1";
 const std::string kTraceV2 = std::string(EBB_TEST_DATA_DIR) + "/trace-v2";
 const std::string kTraceV3 = std::string(EBB_TEST_DATA_DIR) + "/trace-v3";
+const std::string kTraceV4 = std::string(EBB_TEST_DATA_DIR) + "/trace-v4";
 const std::string kTraceCurrent =
     std::string(EBB_TEST_DATA_DIR) + "/trace-v" + std::to_string(kFormatVersion);
 
@@ -181,7 +184,11 @@ void fill_syscall_entry(schema::Event::Builder e) {
 
 void fill_preempt(schema::Event::Builder e) {
   e.setTid(4243);
-  set_regs(e.initPreempt().initRegs(), 0x4000);
+  auto p = e.initPreempt();
+  set_regs(p.initRegs(), 0x4000);
+  auto m = p.initMemory();  // v4
+  m.setNear(0x1111222233334444ull);
+  m.setAll(0x5555666677778888ull);
 }
 
 void fill_tick_patch(schema::Event::Builder e) {
@@ -505,6 +512,9 @@ TEST(TraceFormat, ReportsTheVersionItWasWrittenIn) {
   auto v3 = TraceReader::open(kTraceV3);
   ASSERT_TRUE(v3) << v3.error().message;
   EXPECT_EQ((*v3)->format_version(), 3u);
+  auto v4 = TraceReader::open(kTraceV4);
+  ASSERT_TRUE(v4) << v4.error().message;
+  EXPECT_EQ((*v4)->format_version(), 4u);
 }
 
 // What version 3 added; the rest of the story is version 2's, read the same.
@@ -543,6 +553,27 @@ TEST(TraceV3, ReadsExactContents) {
   EXPECT_EQ(count, 15u);
   EXPECT_TRUE(reader.complete());
   EXPECT_EQ(reader.end_note(), "killed by SIGSEGV");
+}
+
+// The preemption (event 11) of trace-v3 has no memory digest; trace-v4's has the one written.
+TEST(TraceV4, ReadsExactContents) {
+  for (const std::string& dir : {kTraceV3, kTraceV4}) {
+    auto opened = TraceReader::open(dir);
+    ASSERT_TRUE(opened) << opened.error().message;
+    TraceReader& reader = **opened;
+    const bool v4 = reader.format_version() == 4;
+    for (int i = 0; i < 12; ++i) {
+      Result<bool> more = reader.next();
+      ASSERT_TRUE(more && *more) << dir << ": the trace ends before event " << i;
+    }
+    EXPECT_EQ(reader.event_number(), 11u);
+    ASSERT_TRUE(reader.event().isPreempt()) << dir;
+    auto p = reader.event().getPreempt();
+    EXPECT_TRUE(regs_are(p.getRegs(), 0x4000));
+    EXPECT_EQ(p.hasMemory(), v4) << dir;
+    EXPECT_EQ(p.getMemory().getNear(), v4 ? 0x1111222233334444ull : 0u) << dir;
+    EXPECT_EQ(p.getMemory().getAll(), v4 ? 0x5555666677778888ull : 0u) << dir;
+  }
 }
 
 }  // namespace
