@@ -9,7 +9,8 @@
 namespace ebb::session {
 
 // Returns the CPU chosen: `preferred` when it is allowed, else one of those
-// allowed, spread by pid. (Without CPUID faulting, replay prefers the
+// allowed, the one ebb runs on now (exec balancing chose the idlest), else
+// one spread by pid. (Without CPUID faulting, replay prefers the
 // recording's CPU: CPUID reports the APIC id of the CPU it runs on.)
 Result<int> pin_to_one_cpu(int preferred = -1);
 

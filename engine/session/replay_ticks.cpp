@@ -28,6 +28,7 @@ Status Replayer::on_tick_patch(ReplayTask& task, schema::TickPatchEvent::Reader 
     if (!made) return check_.diverged("cannot map the tick counter at " + hex(ev.getCounterBlock()) + ": " +
                                       made.error().message);
     clock = std::move(*made);
+    if (r_.format_version() < 4) clock->use_byte_digest();
   }
   if (debug_) EBB_TRY(debug_->code_changing(task, ev.getCodeStart(), ev.getCodeEnd(), false));
   auto rec = clock->patch(task.t, ev.getCodeStart(), ev.getCodeEnd(), ev.getTrampolines());

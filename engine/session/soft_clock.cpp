@@ -161,18 +161,29 @@ Status write_patches(ptrace::Tracee& t, uint64_t start, std::vector<uint8_t>& co
   return ok_status();
 }
 
-// What the digest covers: where everything is, the trampolines, and every patch.
-uint64_t digest_of(const TickPatchRecord& r, const std::vector<uint8_t>& trampolines,
-                   const std::vector<ticks::Patch>& patches) {
-  Fnv64 h;
+// What the digest covers: where everything is, the trampolines, and every patch. Word at a time
+// (MixHash) since trace format 4; byte at a time (FNV-1a) before, 10 ms on python3's 4.7 MB of
+// trampolines.
+template <typename Hash>
+uint64_t digest_with(const TickPatchRecord& r, const std::vector<uint8_t>& trampolines,
+                     const std::vector<ticks::Patch>& patches) {
+  Hash h;
   for (uint64_t v : {r.code_start, r.code_end, r.trampolines, r.trampolines_size, r.counter_block}) h.add(v);
-  h.add(trampolines.data(), trampolines.size());
+  h.add(std::span<const uint8_t>(trampolines));
   for (const ticks::Patch& p : patches) {
     h.add(p.address.addr());
-    h.add(p.patched.data(), p.patched.size());
+    h.add(std::span<const uint8_t>(p.patched));
   }
   return h.value();
 }
+
+// Fnv64 with MixHash's shape.
+struct FnvBytes {
+  Fnv64 f;
+  void add(uint64_t v) { f.add(v); }
+  void add(std::span<const uint8_t> b) { f.add(b.data(), b.size()); }
+  uint64_t value() const { return f.value(); }
+};
 
 }  // namespace
 
@@ -407,7 +418,8 @@ Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint
   };
   if (!std::is_sorted(mapping->patches.begin(), mapping->patches.end(), by_address))
     std::sort(mapping->patches.begin(), mapping->patches.end(), by_address);
-  record.digest = digest_of(record, built.code, mapping->patches);
+  record.digest = byte_digest_ ? digest_with<FnvBytes>(record, built.code, mapping->patches)
+                               : digest_with<MixHash>(record, built.code, mapping->patches);
   mapping->record = record;
   by_code_[start] = mapping;
   if (record.trampolines != 0) by_region_[record.trampolines] = mapping;

@@ -79,6 +79,10 @@ class SoftClock {
 
   uint64_t counter_block() const { return block_; }
 
+  // Replaying a trace of format 3 or older: TickPatchRecord::digest as those were written (byte
+  // at a time).
+  void use_byte_digest() { byte_digest_ = true; }
+
   // The executable mappings of t's process that want patching now, as [start, end): executable,
   // private, not writable, file-backed or anonymous (code a JIT wrote, then made executable),
   // not [vdso]/[vsyscall]/[stack] or ebb's own regions, and whose start address was not patched
@@ -205,6 +209,7 @@ class SoftClock {
   const Mapping* region_at(uint64_t addr) const;     // the trampoline region containing addr
 
   uint64_t block_ = 0;
+  bool byte_digest_ = false;
   uint64_t syscall_insn_ = 0;  // cached; checked before each use
   uint64_t next_slot_ = 0;  // the next thread's block: block_ + 16 * next_slot_
   std::map<uint64_t, uint64_t> armed_;  // block -> target: count = target - countdown

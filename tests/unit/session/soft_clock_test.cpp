@@ -290,6 +290,43 @@ TEST(SoftClock, ReplayPatchesAtTheRecordedAddresses) {
   EXPECT_EQ(ticks(*clock, c.t()), recorded.ticks_at_3);
 }
 
+// A replay of a format-3 trace digests the patches as those recordings did (byte at a time):
+// the same patches, another digest, the same every time.
+TEST(SoftClock, AFormat3ReplayDigestsLikeFormat3) {
+  const PatchedRun recorded = record_or_replay(nullptr);
+  auto byte_digest = [&] {
+    Child c;
+    c.run_to(1);
+    auto clock = create(c.t(), recorded.record.counter_block);
+    if (!clock) return TickPatchRecord{};
+    clock->use_byte_digest();
+    return patch(*clock, c.t(), main_code(*clock, c.t()), recorded.record.trampolines);
+  };
+  const TickPatchRecord first = byte_digest(), second = byte_digest();
+  EXPECT_NE(first.digest, recorded.record.digest);
+  EXPECT_EQ(first, second);
+  TickPatchRecord same = first;
+  same.digest = recorded.record.digest;
+  EXPECT_EQ(same, recorded.record);
+}
+
+// counts_at: the patched loop and its trampolines are covered; code ebb did not patch is not.
+TEST(SoftClock, CountsAtPatchedCodeAndTrampolinesOnly) {
+  Child c;
+  c.run_to(1);
+  auto clock = create(c.t());
+  ASSERT_TRUE(clock);
+  const uint64_t loop = reinterpret_cast<uint64_t>(&ebb_soft_clock_test_lcg);
+  EXPECT_FALSE(clock->counts_at(loop)) << "not patched yet";
+  const auto code = main_code(*clock, c.t());
+  const TickPatchRecord rec = patch(*clock, c.t(), code);
+  EXPECT_TRUE(clock->counts_at(loop));
+  EXPECT_TRUE(clock->counts_at(reinterpret_cast<uint64_t>(ebb_soft_clock_test_back_edge)));
+  EXPECT_TRUE(clock->counts_at(rec.trampolines));
+  EXPECT_FALSE(clock->counts_at(reinterpret_cast<uint64_t>(&c))) << "the stack";
+  EXPECT_FALSE(clock->counts_at(code.second));
+}
+
 TEST(SoftClock, HidesPatchesAndMapsTrampolinePcsBack) {
   Child c;
   c.run_to(1);
