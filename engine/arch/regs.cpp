@@ -32,14 +32,18 @@ int reg_index(const char* name) {
   return -1;
 }
 
-bool same_state(const RegArray& a, const RegArray& b) {
+bool same_state(const RegArray& a, const RegArray& b, bool flags_dead) {
   constexpr uint64_t kTrapAndResumeFlags = (1u << 8) | (1u << 16);
+  constexpr uint64_t kStatusFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x800;  // CF PF AF ZF SF OF
+  const uint64_t unchecked = kTrapAndResumeFlags | (flags_dead ? kStatusFlags : 0);
   static const size_t eflags = static_cast<size_t>(reg_index("eflags"));
   static const uint32_t ignore = (1u << reg_index("orig_rax")) | (1u << eflags);
-  return first_difference(a, b, ignore) < 0 && (a[eflags] & ~kTrapAndResumeFlags) == (b[eflags] & ~kTrapAndResumeFlags);
+  return first_difference(a, b, ignore) < 0 && (a[eflags] & ~unchecked) == (b[eflags] & ~unchecked);
 }
 
-bool same_state(const user_regs_struct& a, const user_regs_struct& b) { return same_state(to_array(a), to_array(b)); }
+bool same_state(const user_regs_struct& a, const user_regs_struct& b, bool flags_dead) {
+  return same_state(to_array(a), to_array(b), flags_dead);
+}
 
 int first_difference(const RegArray& a, const RegArray& b, uint32_t ignore_mask) {
   for (size_t i = 0; i < kNumGpRegs; ++i) {

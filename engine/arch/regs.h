@@ -25,8 +25,9 @@ int first_difference(const RegArray& a, const RegArray& b, uint32_t ignore_mask 
 int reg_index(const char* name);
 // Whether `a` and `b` are the same state of a thread: every register but orig_rax (a syscall's
 // number only in the kernel's view), and eflags without the trap and resume flags (which single
-// steps and the CPU set).
-bool same_state(const RegArray& a, const RegArray& b);
-bool same_state(const user_regs_struct& a, const user_regs_struct& b);
+// steps and the CPU set). `flags_dead`: without the status flags either (CF PF AF ZF SF OF), at a
+// pc where the program does not read them before it writes them all.
+bool same_state(const RegArray& a, const RegArray& b, bool flags_dead = false);
+bool same_state(const user_regs_struct& a, const user_regs_struct& b, bool flags_dead = false);
 
 }  // namespace ebb::arch

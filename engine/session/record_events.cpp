@@ -469,13 +469,15 @@ Status EventRecorder::write_preempt(RecordTask& task) {
   return write_event(msg);
 }
 
-Status EventRecorder::arm_timeslice(RecordTask& task) {
+Status EventRecorder::arm_timeslice(RecordTask& task, bool others) {
   auto it = clocks_.find(task.tgid);
   if (!soft_ticks_ || !started_ || it == clocks_.end() || task.tick_block != 0) return ok_status();
+  if (!others && !task.timeslice_armed) return ok_status();
   auto regs = task.t.regs();
   if (!regs) return regs.error();
   if (it->second->holds_countdown(regs->rip)) return ok_status();
-  return it->second->arm_after(task.t, kTimesliceTicks);
+  task.timeslice_armed = others;
+  return others ? it->second->arm_after(task.t, kTimesliceTicks) : it->second->disarm(task.t);
 }
 
 bool EventRecorder::is_timeslice_end(RecordTask& task) {

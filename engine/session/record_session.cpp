@@ -123,7 +123,7 @@ Status Recorder::resume(RecordTask& task, TaskState state) {
     running_ = task.tid();
     running_since_ = std::chrono::steady_clock::now();
     EBB_TRY(events_.before_first_run(task));
-    if (tasks_.size() > 1) EBB_TRY(events_.arm_timeslice(task));
+    EBB_TRY(events_.arm_timeslice(task, tasks_.size() > 1));
   }
   return task.t.resume_syscall(sig);
 }

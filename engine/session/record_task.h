@@ -77,6 +77,7 @@ struct RecordTask {
   bool preempt_requested = false;               // interrupted after a long syscall-free run
   bool deferred_exit = false;   // a vfork parent whose syscall exit waits for the child's exec
   uint64_t tick_block = 0;      // --ticks=soft: a new thread's counter block, attached before it first runs
+  bool timeslice_armed = true;  // its countdown may be armed for the end of a timeslice (a fork's copy may be)
 };
 
 // With --ticks=soft, a task that runs user code while others wait for their turn is stopped
@@ -106,8 +107,10 @@ class EventRecorder {
   // The task was stopped in syscall-free code so that others could run.
   Status write_preempt(RecordTask& task);
   // --ticks=soft: the task's timeslice ends kTimesliceTicks ticks from now (SoftClock::arm);
-  // not armed while it stands inside a tick sequence (which holds the countdown in rcx).
-  Status arm_timeslice(RecordTask& task);
+  // not armed while it stands inside a tick sequence (which holds the countdown in rcx). Without
+  // `others` to run, a countdown still armed is disarmed: it never runs on below zero (the
+  // short tick's flags, counter_block.h, depend on its staying positive).
+  Status arm_timeslice(RecordTask& task, bool others);
   // Whether the SIGTRAP `task` stopped with is the end of its timeslice (a trampoline's
   // interrupt): the task stands exactly at its armed tick.
   bool is_timeslice_end(RecordTask& task);

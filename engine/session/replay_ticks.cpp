@@ -28,7 +28,6 @@ Status Replayer::on_tick_patch(ReplayTask& task, schema::TickPatchEvent::Reader 
     if (!made) return check_.diverged("cannot map the tick counter at " + hex(ev.getCounterBlock()) + ": " +
                                       made.error().message);
     clock = std::move(*made);
-    if (r_.format_version() < 4) clock->use_byte_digest();
   }
   if (debug_) EBB_TRY(debug_->code_changing(task, ev.getCodeStart(), ev.getCodeEnd(), false));
   auto rec = clock->patch(task.t, ev.getCodeStart(), ev.getCodeEnd(), ev.getTrampolines());
@@ -128,10 +127,11 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
     EBB_TRY(run_to_tick(task, clock, target));
     auto regs = task.t.regs();
     if (!regs) return regs.error();
-    if (!arch::same_state(*regs, want))
+    if (!arch::same_state(*regs, want, clock.flags_dead_at(want.rip)))
       return check_.diverged("the thread reached tick " + std::to_string(target) + " at rip " + hex(regs->rip) +
                              " with other registers than the recording's (rip " + hex(want.rip) + ")");
     regs->orig_rax = want.orig_rax;
+    regs->eflags = want.eflags;
     return task.t.set_regs(*regs);
   }
   // One tick early: the point may lie after the tick sequence's store on the
@@ -140,6 +140,7 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
   uint8_t orig = 0;
   EBB_TRY(task.t.read(RemoteAddr(want.rip), &orig, 1));
   int other_memory = 0;  // passes with the point's count and registers but not its memory
+  const bool flags_dead = clock.flags_dead_at(want.rip);
   const auto not_found = [&](const std::string& what) {
     return check_.diverged(what + (other_memory ? " (" + std::to_string(other_memory) +
                                                       " passes had its tick count and registers but other memory)"
@@ -148,7 +149,7 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
   for (int visit = 0; visit < kMaxVisits; ++visit) {
     auto regs = task.t.regs();
     if (!regs) return regs.error();
-    if (arch::same_state(*regs, want)) {
+    if (arch::same_state(*regs, want, flags_dead)) {
       now = clock.ticks(task.t);
       if (!now) return now.error();
       auto same = *now == target ? same_memory(task.t, *regs, clock, memory) : Result<bool>(false);
@@ -157,11 +158,14 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
         // The kernel's view too: a signal delivered right after another
         // (in a syscall's wake) keeps the syscall's number there.
         regs->orig_rax = want.orig_rax;
+        regs->eflags = want.eflags;
         return task.t.set_regs(*regs);
       }
       if (*now == target) ++other_memory;
     }
     if (regs->rip == want.rip) {  // here before, with other registers: step off the address
+      const int differs = arch::first_difference(arch::to_array(*regs), arch::to_array(want), 0);
+      log_debug("run_to_point: at rip %s, %s differs (eflags %llx, recorded %llx)", hex(want.rip).c_str(), differs < 0 ? "memory" : arch::reg_name(static_cast<size_t>(differs)), (unsigned long long)regs->eflags, (unsigned long long)want.eflags);
       EBB_TRY(task.t.resume_step(0));
       auto stepped = task.t.wait();
       if (!stepped) return stepped.error();
@@ -235,11 +239,19 @@ Result<bool> Replayer::on_tick_stop_trap(ReplayTask& task, uint64_t rip) {
 bool Replayer::at_recorded_point(ReplayTask& task, schema::SignalEvent::Reader ev) {
   auto it = clocks_.find(task.tgid);
   auto regs = task.t.regs();
-  if (it == clocks_.end() || !regs || !arch::same_state(*regs, load_user_regs(ev.getRegs()))) return false;
+  if (it == clocks_.end() || !regs) return false;
+  const user_regs_struct want = load_user_regs(ev.getRegs());
+  const bool flags_dead = it->second->flags_dead_at(want.rip);
+  if (!arch::same_state(*regs, want, flags_dead)) return false;
   auto now = it->second->ticks(task.t);
   if (!now || *now != r_.event().getTicks()) return false;
   auto same = same_memory(task.t, *regs, *it->second, load_point_digest(ev.getMemory()));
-  return same && *same;
+  if (!same || !*same) return false;
+  if (flags_dead && regs->eflags != want.eflags) {  // the recorded ones (SoftClock::flags_dead_at)
+    regs->eflags = want.eflags;
+    return task.t.set_regs(*regs).ok();
+  }
+  return true;
 }
 
 // A new thread gets its own counter block (in creation order, as in the

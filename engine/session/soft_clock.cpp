@@ -13,7 +13,6 @@
 #include <string>
 
 #include "engine/base/assert.h"
-#include "engine/base/fnv.h"
 #include "engine/base/mix_hash.h"
 #include "engine/base/log.h"
 #include "engine/ptrace/proc_maps.h"
@@ -161,13 +160,11 @@ Status write_patches(ptrace::Tracee& t, uint64_t start, std::vector<uint8_t>& co
   return ok_status();
 }
 
-// What the digest covers: where everything is, the trampolines, and every patch. Word at a time
-// (MixHash) since trace format 4; byte at a time (FNV-1a) before, 10 ms on python3's 4.7 MB of
-// trampolines.
-template <typename Hash>
-uint64_t digest_with(const TickPatchRecord& r, const std::vector<uint8_t>& trampolines,
-                     const std::vector<ticks::Patch>& patches) {
-  Hash h;
+// What the digest covers: where everything is, the trampolines, and every patch; a word at a
+// time (a byte at a time, FNV-1a, took 10 ms of python3's record start-up).
+uint64_t digest_of(const TickPatchRecord& r, const std::vector<uint8_t>& trampolines,
+                   const std::vector<ticks::Patch>& patches) {
+  MixHash h;
   for (uint64_t v : {r.code_start, r.code_end, r.trampolines, r.trampolines_size, r.counter_block}) h.add(v);
   h.add(std::span<const uint8_t>(trampolines));
   for (const ticks::Patch& p : patches) {
@@ -177,13 +174,6 @@ uint64_t digest_with(const TickPatchRecord& r, const std::vector<uint8_t>& tramp
   return h.value();
 }
 
-// Fnv64 with MixHash's shape.
-struct FnvBytes {
-  Fnv64 f;
-  void add(uint64_t v) { f.add(v); }
-  void add(std::span<const uint8_t> b) { f.add(b.data(), b.size()); }
-  uint64_t value() const { return f.value(); }
-};
 
 }  // namespace
 
@@ -412,20 +402,27 @@ Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint
   mapping->patches = std::move(built.patches);
   mapping->trampolines = std::move(built.map);
   mapping->uncounted = ticks::uncounted_ranges(*scan, RemoteAddr(start), RemoteAddr(end));
+  for (const ticks::TickSite& s : scan->sites) {
+    if (s.method == ticks::SiteMethod::kJump && s.flags_dead)
+      mapping->flags_dead.push_back(s.kind == ticks::SiteKind::kBackEdge ? s.target.addr() : s.address.addr());
+  }
+  std::sort(mapping->flags_dead.begin(), mapping->flags_dead.end());
   EBB_TRY(write_patches(t, start, *code, mapping->patches));
   const auto by_address = [](const ticks::Patch& a, const ticks::Patch& b) {
     return a.address.addr() < b.address.addr();
   };
   if (!std::is_sorted(mapping->patches.begin(), mapping->patches.end(), by_address))
     std::sort(mapping->patches.begin(), mapping->patches.end(), by_address);
-  record.digest = byte_digest_ ? digest_with<FnvBytes>(record, built.code, mapping->patches)
-                               : digest_with<MixHash>(record, built.code, mapping->patches);
+  record.digest = digest_of(record, built.code, mapping->patches);
   mapping->record = record;
   by_code_[start] = mapping;
   if (record.trampolines != 0) by_region_[record.trampolines] = mapping;
-  log_debug("soft clock: patched [%s, %s) in process %d: %u jump sites, %u trap sites, "
+  log_debug("soft clock: patched [%s, %s) in process %d: %u jump sites (%zu with the short tick), %u trap sites, "
             "trampolines %s (+%llu bytes); scan %.1f ms, total %.1f ms",
-            hex(start).c_str(), hex(end).c_str(), t.pid(), record.jump_sites, record.trap_sites,
+            hex(start).c_str(), hex(end).c_str(), t.pid(), record.jump_sites,
+            static_cast<size_t>(std::count_if(scan->sites.begin(), scan->sites.end(),
+                                              [](const ticks::TickSite& x) { return x.flags_dead && x.method == ticks::SiteMethod::kJump; })),
+            record.trap_sites,
             hex(record.trampolines).c_str(), static_cast<unsigned long long>(record.trampolines_size),
             scan_ms, ms_since(t0));
   return record;
@@ -592,7 +589,9 @@ Result<SoftClock::Count> SoftClock::count(ptrace::Tracee& t) {
   ticks::CounterBlock block{};
   EBB_TRY(t.read(RemoteAddr(at), &block, sizeof block));
   auto armed = armed_.find(at);
-  return Count{at, (armed != armed_.end() ? armed->second : ticks::kUnarmedCountdown) - block.countdown};
+  // Signed: a countdown armed and passed without a stop runs on below zero.
+  const int64_t to_go = static_cast<int64_t>(block.countdown) / static_cast<int64_t>(ticks::kCountdownStep);
+  return Count{at, (armed != armed_.end() ? armed->second : ticks::kUnarmedTicks) - static_cast<uint64_t>(to_go)};
 }
 
 Result<uint64_t> SoftClock::ticks(ptrace::Tracee& t) {
@@ -605,7 +604,7 @@ Status SoftClock::arm_at(ptrace::Tracee& t, const Count& now, uint64_t target) {
   if (target <= now.ticks)
     return make_error(ErrorKind::kBadInput, "cannot arm the tick clock at " + std::to_string(target) +
                                                 ": the thread is at " + std::to_string(now.ticks));
-  uint64_t countdown = target - now.ticks;
+  uint64_t countdown = (target - now.ticks) * ticks::kCountdownStep;
   EBB_TRY(t.write(RemoteAddr(now.block + ticks::kCountdownOffset), &countdown, sizeof countdown));
   armed_[now.block] = target;
   return ok_status();
@@ -627,7 +626,7 @@ Status SoftClock::disarm(ptrace::Tracee& t) {
   auto now = count(t);
   if (!now) return now.error();
   if (!armed_.erase(now->block)) return ok_status();
-  uint64_t countdown = ticks::kUnarmedCountdown - now->ticks;
+  uint64_t countdown = (ticks::kUnarmedTicks - now->ticks) * ticks::kCountdownStep;
   return t.write(RemoteAddr(now->block + ticks::kCountdownOffset), &countdown, sizeof countdown);
 }
 
@@ -680,6 +679,11 @@ bool SoftClock::counts_at(uint64_t pc) const {
   auto after = std::upper_bound(m->uncounted.begin(), m->uncounted.end(), pc,
                                 [](uint64_t a, const ticks::AddrRange& r) { return a < r.start.addr(); });
   return after == m->uncounted.begin() || pc >= std::prev(after)->start.addr() + std::prev(after)->length;
+}
+
+bool SoftClock::flags_dead_at(uint64_t pc) const {
+  const Mapping* m = mapping_at(pc);
+  return m && std::binary_search(m->flags_dead.begin(), m->flags_dead.end(), pc);
 }
 
 std::optional<uint64_t> SoftClock::copy_of(uint64_t original) const {

@@ -79,10 +79,6 @@ class SoftClock {
 
   uint64_t counter_block() const { return block_; }
 
-  // Replaying a trace of format 3 or older: TickPatchRecord::digest as those were written (byte
-  // at a time).
-  void use_byte_digest() { byte_digest_ = true; }
-
   // The executable mappings of t's process that want patching now, as [start, end): executable,
   // private, not writable, file-backed or anonymous (code a JIT wrote, then made executable),
   // not [vdso]/[vsyscall]/[stack] or ebb's own regions, and whose start address was not patched
@@ -149,6 +145,12 @@ class SoftClock {
   // RWX memory, the vDSO; an uncounted loop or function) a point needs more than (count, pc,
   // registers) to be found again: point_digest.h.
   bool counts_at(uint64_t pc) const;
+  // Whether `pc` is where a short tick runs (ticks::TickSite::flags_dead: an entry's or loop
+  // head's first instruction, a back-edge's target): the status flags are dead there, and a
+  // thread the session moved there past a tick or back before one (leave_trampoline) holds
+  // flags the tick left, or not, where a thread that ran there holds the others. Replay compares
+  // a point there without them (arch::same_state) and takes the recorded ones.
+  bool flags_dead_at(uint64_t pc) const;
   // Where the copy of the displaced instruction at `original` runs (for breakpoints).
   std::optional<uint64_t> copy_of(uint64_t original) const;
   // Where the int3 of a debugger's breakpoint on the instruction at `addr` goes: `addr` itself
@@ -175,6 +177,7 @@ class SoftClock {
     std::vector<ticks::Patch> patches;  // by address, disjoint
     ticks::TrampolineMap trampolines;
     std::vector<ticks::AddrRange> uncounted;  // ticks::uncounted_ranges of its scan
+    std::vector<uint64_t> flags_dead;         // where its short ticks run, sorted (flags_dead_at)
   };
   using MappingPtr = std::shared_ptr<const Mapping>;
   struct Placed;  // one mapping's trampolines and the region that holds them (soft_clock.cpp)
@@ -209,7 +212,6 @@ class SoftClock {
   const Mapping* region_at(uint64_t addr) const;     // the trampoline region containing addr
 
   uint64_t block_ = 0;
-  bool byte_digest_ = false;
   uint64_t syscall_insn_ = 0;  // cached; checked before each use
   uint64_t next_slot_ = 0;  // the next thread's block: block_ + 16 * next_slot_
   std::map<uint64_t, uint64_t> armed_;  // block -> target: count = target - countdown

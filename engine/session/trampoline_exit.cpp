@@ -18,7 +18,8 @@ Result<bool> leave_trampoline(SoftClock& clock, ptrace::Tracee& t) {
   if (where->countdown_fix != 0) {
     uint64_t countdown = 0;
     EBB_TRY(t.read(RemoteAddr(block + ticks::kCountdownOffset), &countdown, sizeof countdown));
-    countdown += static_cast<uint64_t>(static_cast<int64_t>(where->countdown_fix));
+    countdown += static_cast<uint64_t>(static_cast<int64_t>(where->countdown_fix) *
+                                       static_cast<int64_t>(ticks::kCountdownStep));
     EBB_TRY(t.write(RemoteAddr(block + ticks::kCountdownOffset), &countdown, sizeof countdown));
   }
   regs->rip = where->original.addr();

@@ -11,14 +11,21 @@
 namespace ebb::ticks {
 
 struct CounterBlock {
-  // Every tick subtracts one; the tick that makes it 0 is the armed interrupt (an int3 in the
-  // trampoline). Unarmed it holds kUnarmedCountdown, which no run counts down to zero.
+  // kCountdownStep times the ticks still to go: every tick subtracts kCountdownStep, and the tick
+  // that makes it 0 is the armed interrupt (an int3 in the trampoline). Unarmed it counts down
+  // from kUnarmedCountdown, which no run reaches zero from.
   uint64_t countdown;
   // Scratch: where a trampoline keeps the thread's rcx while rcx holds the countdown.
   uint64_t saved_rcx;
 };
 
-inline constexpr uint64_t kUnarmedCountdown = uint64_t{1} << 63;
+// A tick's step. The countdown stays a positive multiple of 256 below 2^63, so the short tick's
+// `sub [countdown], 256` (trampoline.h) leaves the same flags at every tick whatever is armed,
+// in record and in replay: CF, AF, SF, OF clear, PF set (its low byte is always 0), ZF clear but
+// at the armed tick.
+inline constexpr uint64_t kCountdownStep = 256;
+inline constexpr uint64_t kUnarmedCountdown = uint64_t{1} << 62;
+inline constexpr uint64_t kUnarmedTicks = kUnarmedCountdown / kCountdownStep;
 
 // A counter block address of 0 (build_trampoline) means "each thread's own
 // block, at gs:0": the trampolines address it gs-relative, and the session

@@ -98,6 +98,18 @@ bool Decoder::decode(const uint8_t* bytes, size_t size, ZydisDecodedInstruction*
 
 namespace {
 
+// Shifts and rotates: with a count of 0 (in cl, or masked to 0) the flags stay as they were.
+bool count_may_be_zero(ZydisMnemonic m) {
+  switch (m) {
+    case ZYDIS_MNEMONIC_SHL: case ZYDIS_MNEMONIC_SHR: case ZYDIS_MNEMONIC_SAR:
+    case ZYDIS_MNEMONIC_ROL: case ZYDIS_MNEMONIC_ROR: case ZYDIS_MNEMONIC_RCL: case ZYDIS_MNEMONIC_RCR:
+    case ZYDIS_MNEMONIC_SHLD: case ZYDIS_MNEMONIC_SHRD:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The fields of InsnInfo that the instruction alone gives (no operand).
 void summarise_instruction(const ZydisDecodedInstruction& insn, uint64_t address, InsnInfo* info) {
   info->address = address;
@@ -113,6 +125,12 @@ void summarise_instruction(const ZydisDecodedInstruction& insn, uint64_t address
                     (insn.attributes & ZYDIS_ATTRIB_IS_PRIVILEGED) != 0;
   info->unrelocatable = insn.mnemonic == ZYDIS_MNEMONIC_XBEGIN;
   info->lea = insn.mnemonic == ZYDIS_MNEMONIC_LEA;
+  if (insn.cpu_flags) {
+    const ZydisAccessedFlags& f = *insn.cpu_flags;
+    info->flags_read = static_cast<uint16_t>(f.tested & kStatusFlags);
+    if (!count_may_be_zero(insn.mnemonic))
+      info->flags_written = static_cast<uint16_t>((f.modified | f.set_0 | f.set_1) & kStatusFlags);
+  }
 }
 
 // The fields the memory operands give.

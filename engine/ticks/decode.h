@@ -39,7 +39,15 @@ struct InsnInfo {
   // (jump_table_bases); absolute_table is the disp32, sign-extended.
   bool absolute_table_index = false;
   uint64_t absolute_table = 0;
+  // Status flags (ZYDIS_CPUFLAG_CF, PF, AF, ZF, SF, OF) it reads, and those it always sets to a
+  // defined value (a shift or rotate writes none: with a count of 0 it leaves them all; a flag
+  // the manual calls undefined after it, AF after `and`, PF after `mul`, may keep its old value,
+  // which a later syscall saves in r11 and replay compares).
+  uint16_t flags_read = 0, flags_written = 0;
 };
+
+inline constexpr uint16_t kStatusFlags = ZYDIS_CPUFLAG_CF | ZYDIS_CPUFLAG_PF | ZYDIS_CPUFLAG_AF |
+                                         ZYDIS_CPUFLAG_ZF | ZYDIS_CPUFLAG_SF | ZYDIS_CPUFLAG_OF;
 
 // True when a copy of an instruction at `from` that names `to` (a branch target, a rip-relative
 // operand) still reaches it from any trampoline within kTrampolineReach of `from`.

@@ -39,6 +39,7 @@ struct Site {
   trapReason @5 :UInt8;     # ticks::TrapReason
   length @6 :UInt8;
   patchLength @7 :UInt8;
+  flagsDead @8 :Bool;       # format 2
 }
 
 struct Range {

@@ -45,7 +45,7 @@ uint64_t checksum(const ScanCacheEntry& e) {
     h.add(s.target.addr());
     h.add(s.patch_start.addr());
     h.add(uint64_t(s.kind) | uint64_t(s.method) << 8 | uint64_t(s.trap_reason) << 16 |
-          uint64_t(s.length) << 24 | uint64_t(s.patch_length) << 32);
+          uint64_t(s.length) << 24 | uint64_t(s.patch_length) << 32 | uint64_t(s.flags_dead) << 40);
   }
   for (const auto* ranges : {&e.scan.undecodable, &e.scan.unpatchable}) {
     for (const AddrRange& r : *ranges) {
@@ -128,6 +128,7 @@ Result<ScanCacheEntry> read_entry(schema::ScanEntry::Reader m) {
     site.trap_reason = static_cast<TrapReason>(s.getTrapReason());
     site.length = s.getLength();
     site.patch_length = s.getPatchLength();
+    site.flags_dead = s.getFlagsDead();
     e.scan.sites.push_back(site);
   }
   auto undecodable = read_ranges(m.getUndecodable(), bias, size);
@@ -202,6 +203,7 @@ std::vector<uint8_t> encode_scan_entry(const ScanCacheEntry& e) {
     sites[i].setTrapReason(static_cast<uint8_t>(s.trap_reason));
     sites[i].setLength(s.length);
     sites[i].setPatchLength(s.patch_length);
+    sites[i].setFlagsDead(s.flags_dead);
   }
   auto set_ranges = [&](capnp::List<schema::Range>::Builder out, const std::vector<AddrRange>& in) {
     for (size_t i = 0; i < in.size(); ++i) {

@@ -23,7 +23,8 @@
 namespace ebb::ticks {
 
 // Bumped by any change to scan_cache.capnp or to what an entry means.
-inline constexpr uint32_t kScanCacheFormat = 1;
+// 2: TickSite::flags_dead.
+inline constexpr uint32_t kScanCacheFormat = 2;
 
 // Two independent hashes of a mapping's bytes: FNV-1a 64 (engine/base/fnv.h) and a
 // word-at-a-time multiply-xorshift. Not cryptographic: they tell the same code from different

@@ -300,6 +300,26 @@ std::vector<AddrRange> to_ranges(const std::vector<Span>& spans) {
   return out;
 }
 
+// Whether the status flags are dead at `address`: the straight-line instructions from there
+// write all six before any reads one, within kFlagsWindow instructions, with no branch, call,
+// return or non-memory trap (a syscall saves the flags in r11) on the way.
+bool flags_dead_at(const Sweep& s, uint64_t address) {
+  constexpr int kFlagsWindow = 12;
+  auto index = s.index_at(address);
+  if (!index) return false;
+  uint16_t written = 0;
+  for (size_t i = *index; i < s.insns.size() && i < *index + kFlagsWindow; ++i) {
+    const InsnInfo& in = s.insns[i];
+    if (i > *index && !s.contiguous(i)) return false;
+    if (in.flags_read & ~written) return false;
+    // Not past a branch or a trap, whatever they write (a syscall saves the flags in r11 first).
+    if (in.flow != Flow::kNext || (in.may_fault && !in.memory_fault)) return false;
+    written |= in.flags_written;
+    if (written == detail::kStatusFlags) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 const char* trap_reason_name(TrapReason reason) {
@@ -420,6 +440,10 @@ Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_
   scan.sites.reserve(candidates.size());
   for (const Candidate& c : candidates) scan.sites.push_back(selector.select(c));
   selector.count_at_heads(scan.sites);
+  for (TickSite& site : scan.sites) {
+    if (site.method != SiteMethod::kJump) continue;
+    site.flags_dead = flags_dead_at(s, site.kind == SiteKind::kBackEdge ? site.target.addr() : site.address.addr());
+  }
   scan.undecodable = to_ranges(s.undecodable);
   scan.unpatchable = to_ranges(s.unpatchable);
   scan.instructions = s.insns.size();

@@ -83,6 +83,11 @@ struct TickSite {
   SiteKind kind = SiteKind::kBackEdge;
   SiteMethod method = SiteMethod::kTrap;
   TrapReason trap_reason = TrapReason::kNone;
+  // kJump: the status flags (CF PF AF ZF SF OF) are dead where the tick runs (before the entry's
+  // or loop head's first instruction, at a back-edge's target): every path on from there writes
+  // all six before it reads one, within a few straight-line instructions. The trampoline's tick
+  // may then use them (`sub [countdown], 1; je interrupt`: no rcx to park; trampoline.h).
+  bool flags_dead = false;
   RemoteAddr target;         // back-edges: where the branch goes when taken; entries: address
   uint8_t length = 0;        // of the instruction at `address` (for the int3 fallback)
   RemoteAddr patch_start;    // kJump: the displaced instructions; contains `address`

@@ -29,7 +29,9 @@ Status SoftTickSource::set_countdown(uint64_t countdown, Ticks now) {
 Result<Ticks> SoftTickSource::read() {
   auto c = countdown();
   if (!c) return c.error();
-  return base_ticks_ + (base_countdown_ - *c);
+  // Signed: an armed countdown not disarmed runs on below zero.
+  return base_ticks_ + static_cast<uint64_t>(static_cast<int64_t>(base_countdown_ - *c) /
+                                             static_cast<int64_t>(kCountdownStep));
 }
 
 Status SoftTickSource::arm(Ticks target) {
@@ -39,7 +41,7 @@ Status SoftTickSource::arm(Ticks target) {
     return make_error(ErrorKind::kBadInput, "tick interrupt at " + std::to_string(target.value()) +
                                                 " armed at count " + std::to_string(now->value()));
   }
-  EBB_TRY(set_countdown(target.since(*now), *now));
+  EBB_TRY(set_countdown(target.since(*now) * kCountdownStep, *now));
   target_ = target;
   return ok_status();
 }
@@ -56,7 +58,7 @@ Result<bool> SoftTickSource::count_trap_tick() {
   if (!resident_) return make_error(ErrorKind::kBadInput, "trap tick for a thread not resident");
   auto block = memory_.read_block();
   if (!block) return block.error();
-  block->countdown -= 1;
+  block->countdown -= kCountdownStep;
   EBB_TRY(memory_.write_block(*block));
   return target_.has_value() && block->countdown == 0;
 }

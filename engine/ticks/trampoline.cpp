@@ -121,6 +121,21 @@ class Emitter {
       imm32(static_cast<uint32_t>(address));
     }
   }
+  // `sub qword [address], kCountdownStep`, addressed as rcx_memory does.
+  void sub_step(uint64_t address) {
+    if (address < kCounterBlockSize) {
+      bytes({0x65, 0x48, 0x81, 0x2c, 0x25});  // gs: sub qword [disp32], imm32
+      imm32(static_cast<uint32_t>(address));
+    } else if (int64_t rel = static_cast<int64_t>(address - (pc() + 11)); fits_rel32(rel)) {
+      bytes({0x48, 0x81, 0x2d});  // sub qword [rip + disp32], imm32
+      imm32(static_cast<uint32_t>(rel));
+    } else {
+      if (address > INT32_MAX) counter_out_of_reach_ = true;
+      bytes({0x48, 0x81, 0x2c, 0x25});
+      imm32(static_cast<uint32_t>(address));
+    }
+    imm32(static_cast<uint32_t>(kCountdownStep));
+  }
   void set_out_of_reach() { out_of_reach_ = true; }
 
   bool out_of_reach() const { return out_of_reach_; }
@@ -276,18 +291,26 @@ TrampolinePc exit_pc(uint64_t original) {
 bool intact(const Displaced& d, uint64_t a) { return a >= d.start + kJumpPatchLength; }
 
 // The tick (see trampoline.h). `fix_before`/`fix_after`: TrampolinePc::countdown_fix before and
-// after the countdown is stored.
+// after the countdown is stored. `flags_dead` (TickSite::flags_dead): the short form.
 void emit_count(Emitter& e, uint64_t block, Emitter::Label interrupt, uint64_t original,
-                int8_t fix_before, int8_t fix_after) {
+                int8_t fix_before, int8_t fix_after, bool flags_dead) {
   auto at = [&](bool in_slot, int8_t fix) {
     return TrampolinePc{RemoteAddr(original), TrampolineRegion::kCounting, true, in_slot, fix};
   };
+  if (flags_dead) {
+    e.mark(at(false, fix_before));
+    e.sub_step(block + kCountdownOffset);
+    e.mark(at(false, fix_after));
+    e.jcc(0x4, interrupt);  // je: the tick that reaches 0 is the armed one
+    return;
+  }
   e.mark(at(false, fix_before));
   e.rcx_memory(kMovStore, block + kSavedRcxOffset);
   e.mark(at(true, fix_before));
   e.rcx_memory(kMovLoad, block + kCountdownOffset);
   e.mark(at(true, fix_before));
-  e.bytes({0x48, 0x8d, 0x49, 0xff});  // lea rcx, [rcx - 1]
+  e.bytes({0x48, 0x8d, 0x89});  // lea rcx, [rcx - kCountdownStep]
+  e.imm32(static_cast<uint32_t>(-static_cast<int32_t>(kCountdownStep)));
   e.mark(at(true, fix_before));
   e.rcx_memory(kMovStore, block + kCountdownOffset);
   e.mark(at(true, fix_after));
@@ -298,12 +321,15 @@ void emit_count(Emitter& e, uint64_t block, Emitter::Label interrupt, uint64_t o
 }
 
 // The interrupt block up to its int3; returns the SIGTRAP pc. The caller emits the jump on.
-uint64_t emit_interrupt(Emitter& e, uint64_t block, uint64_t original, int8_t fix) {
+// After the short tick (flags_dead) there is no rcx to restore.
+uint64_t emit_interrupt(Emitter& e, uint64_t block, uint64_t original, int8_t fix, bool flags_dead) {
   auto at = [&](bool in_slot) {
     return TrampolinePc{RemoteAddr(original), TrampolineRegion::kInterrupt, true, in_slot, fix};
   };
-  e.mark(at(true));
-  e.rcx_memory(kMovLoad, block + kSavedRcxOffset);
+  if (!flags_dead) {
+    e.mark(at(true));
+    e.rcx_memory(kMovLoad, block + kSavedRcxOffset);
+  }
   e.mark(at(false));
   e.bytes({0xcc});
   uint64_t resume = e.pc();
@@ -363,23 +389,23 @@ Built emit_back_edge(Emitter& e, const TickSite& site, const Displaced& d, uint6
     EBB_ASSERT(b + 1 == d.count);
   }
   e.bind(taken);
-  emit_count(e, block, interrupt, target, -1, 0);
+  emit_count(e, block, interrupt, target, -1, 0, site.flags_dead);
   e.mark(exit_pc(target));
   e.jmp(target);
   e.bind(interrupt);
-  built.interrupt_resume = emit_interrupt(e, block, target, 0);
+  built.interrupt_resume = emit_interrupt(e, block, target, 0, site.flags_dead);
   e.jmp(target);
   return built;
 }
 
-Built emit_entry(Emitter& e, const Displaced& d, uint64_t block) {
+Built emit_entry(Emitter& e, const TickSite& site, const Displaced& d, uint64_t block) {
   Built built;
   Emitter::Label interrupt = e.new_label(), copies = e.new_label();
   e.bind(interrupt);
-  built.interrupt_resume = emit_interrupt(e, block, d.start, +1);
+  built.interrupt_resume = emit_interrupt(e, block, d.start, +1, site.flags_dead);
   e.jmp(copies);
   built.entry = e.pc();
-  emit_count(e, block, interrupt, d.start, 0, +1);
+  emit_count(e, block, interrupt, d.start, 0, +1, site.flags_dead);
   e.bind(copies);
   for (size_t i = 0; i < d.count; ++i) {
     const uint64_t a = d.info(i).address;
@@ -406,7 +432,7 @@ Status emit_trampoline(const TickSite& site, std::span<const uint8_t> code, uint
   EBB_TRY(decode_displaced(site, code, load, decoder, &d));
   e.reset(address);
   *built = site.kind == SiteKind::kBackEdge ? emit_back_edge(e, site, d, block)
-                                            : emit_entry(e, d, block);
+                                            : emit_entry(e, site, d, block);
   if (e.counter_out_of_reach()) {
     return make_error(ErrorKind::kUnsupported, "counter block " + hex(block) +
                                                    " is out of reach of " + "the trampoline at " +
@@ -575,6 +601,7 @@ void TrampolineMap::add(const TickSite& site, std::span<const uint8_t> displaced
   e.patch_length = site.patch_length;
   e.site = static_cast<uint8_t>(site.address.addr() - e.patch_start);
   e.kind = site.kind;
+  e.flags_dead = site.flags_dead;
   bytes_.insert(bytes_.end(), displaced_code.begin(), displaced_code.end());
   const uint32_t i = static_cast<uint32_t>(entries_.size());
   entries_.push_back(e);
@@ -597,6 +624,7 @@ size_t TrampolineMap::pcs_of(const Entry& e, Trampoline::PcEntry* out) const {
   TickSite site;
   site.address = RemoteAddr(e.patch_start + e.site);
   site.kind = e.kind;
+  site.flags_dead = e.flags_dead;
   site.method = SiteMethod::kJump;
   site.target = RemoteAddr(e.patch_start + static_cast<uint64_t>(static_cast<int64_t>(e.target)));
   site.patch_start = RemoteAddr(e.patch_start);

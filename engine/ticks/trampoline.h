@@ -2,15 +2,18 @@
 // counts the tick and runs copies of the displaced instructions, and the way back from any of its
 // pcs to the original code.
 //
-// The tick never touches the flags or the stack (the red zone stays intact):
+// The tick never touches the stack (the red zone stays intact), nor the flags where they may be
+// live:
 //     mov [block.saved_rcx], rcx
 //     mov rcx, [block.countdown]
-//     lea rcx, [rcx - 1]
+//     lea rcx, [rcx - 256]       ; kCountdownStep (counter_block.h)
 //     mov [block.countdown], rcx
 //     jrcxz interrupt            ; the tick that reaches 0 is the armed one
 //     mov rcx, [block.saved_rcx]
 // and the interrupt is `mov rcx, [block.saved_rcx]; int3; jmp on`, so the SIGTRAP finds the
-// thread exactly at the armed count with all its registers intact. The counter block is addressed
+// thread exactly at the armed count with all its registers intact. Where the status flags are
+// dead (TickSite::flags_dead) the tick is `sub [block.countdown], 256; je interrupt` and the
+// interrupt `int3; jmp on`: the flags it leaves are the same at every tick (counter_block.h). The counter block is addressed
 // rip-relative when within rel32 of the trampoline, else absolutely (it must then lie below 2 GiB).
 //
 // Layouts (`end` is the first byte after the displaced instructions):
@@ -63,7 +66,7 @@ struct TrampolinePc {
   bool movable = false;
   bool rcx_in_slot = false;
   // -1: this site's tick is still to be counted (the thread moves past it); +1: it was counted
-  // and will be again (the thread moves back to the site).
+  // and will be again (the thread moves back to the site). In ticks (kCountdownStep each).
   int8_t countdown_fix = 0;
   // The copy of a program instruction starts here (a relocated instruction, or the site's own
   // branch): a debugger's single step stops here, shown at `original`. Elsewhere (the tick, the
@@ -148,6 +151,7 @@ class TrampolineMap {
     uint8_t patch_length = 0;
     uint8_t site = 0;        // the site's address - patch_start
     SiteKind kind = SiteKind::kBackEdge;
+    bool flags_dead = false;
   };
   // Precondition: the parts of a trampoline built by build_trampoline at `address`.
   void add(const TickSite& site, std::span<const uint8_t> displaced_code, RemoteAddr address,

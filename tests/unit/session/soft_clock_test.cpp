@@ -290,26 +290,6 @@ TEST(SoftClock, ReplayPatchesAtTheRecordedAddresses) {
   EXPECT_EQ(ticks(*clock, c.t()), recorded.ticks_at_3);
 }
 
-// A replay of a format-3 trace digests the patches as those recordings did (byte at a time):
-// the same patches, another digest, the same every time.
-TEST(SoftClock, AFormat3ReplayDigestsLikeFormat3) {
-  const PatchedRun recorded = record_or_replay(nullptr);
-  auto byte_digest = [&] {
-    Child c;
-    c.run_to(1);
-    auto clock = create(c.t(), recorded.record.counter_block);
-    if (!clock) return TickPatchRecord{};
-    clock->use_byte_digest();
-    return patch(*clock, c.t(), main_code(*clock, c.t()), recorded.record.trampolines);
-  };
-  const TickPatchRecord first = byte_digest(), second = byte_digest();
-  EXPECT_NE(first.digest, recorded.record.digest);
-  EXPECT_EQ(first, second);
-  TickPatchRecord same = first;
-  same.digest = recorded.record.digest;
-  EXPECT_EQ(same, recorded.record);
-}
-
 // counts_at: the patched loop and its trampolines are covered; code ebb did not patch is not.
 TEST(SoftClock, CountsAtPatchedCodeAndTrampolinesOnly) {
   Child c;

@@ -54,7 +54,7 @@ class Arena {
 
   uint64_t address(size_t offset = 0) const { return reinterpret_cast<uint64_t>(base_) + offset; }
   CounterBlock* block() { return block_; }
-  uint64_t ticks() const { return kUnarmedCountdown - block_->countdown; }
+  uint64_t ticks() const { return (kUnarmedCountdown - block_->countdown) / kCountdownStep; }
   const TrampolineMap& map() const { return map_; }
 
   // Copies `code`, unpatched.
@@ -235,9 +235,24 @@ void on_sigtrap(int, siginfo_t*, void* context) {
   // Returning runs on from the int3; the countdown goes on below zero and never traps again.
 }
 
-TEST(TicksExec, ArmedInterruptStopsExactlyAtTheTarget) {
+// The same sum with the flags live at L (the long form of the tick, trampoline.h).
+const std::vector<uint8_t> kSumLoopLiveFlags = bytes({
+    0x31, 0xc0,              // 0: xor eax, eax
+    0x48, 0x8d, 0x04, 0x38,  // 2: L: lea rax, [rax + rdi]
+    0x48, 0xff, 0xcf,        // 6: dec rdi
+    0x75, 0xf7,              // 9: jne L
+    0xc3,                    // b: ret
+});
+
+class ArmedInterrupt : public ::testing::TestWithParam<bool> {};
+
+TEST_P(ArmedInterrupt, StopsExactlyAtTheTarget) {
+  const bool flags_dead = GetParam();
+  const std::vector<uint8_t>& code = flags_dead ? kSumLoop : kSumLoopLiveFlags;
   Arena arena;
-  arena.install(kSumLoop);
+  SiteScan scan = arena.install(code);
+  ASSERT_EQ(scan.sites.size(), 1u);
+  ASSERT_EQ(scan.sites[0].flags_dead, flags_dead);
   LocalBlock memory(arena.block());
   SoftTickSource source(memory);
   ASSERT_TRUE(source.switch_in().ok());
@@ -265,6 +280,9 @@ TEST(TicksExec, ArmedInterruptStopsExactlyAtTheTarget) {
   EXPECT_EQ(source.read()->value(), 999u);
 }
 
+INSTANTIATE_TEST_SUITE_P(TicksExec, ArmedInterrupt, ::testing::Values(true, false),
+                         [](const auto& info) { return info.param ? "FlagsDead" : "FlagsLive"; });
+
 // Each thread's block at gs:0: the trampolines count wherever gs points.
 TEST(TicksExec, PerThreadBlockThroughGs) {
   Arena arena;
@@ -275,7 +293,7 @@ TEST(TicksExec, PerThreadBlockThroughGs) {
   uint64_t result = arena.call(300);
   ASSERT_EQ(syscall(SYS_arch_prctl, ARCH_SET_GS, 0), 0);
   EXPECT_EQ(result, 45150u);
-  EXPECT_EQ(kUnarmedCountdown - mine.countdown, 299u);
+  EXPECT_EQ((kUnarmedCountdown - mine.countdown) / kCountdownStep, 299u);
   EXPECT_EQ(arena.ticks(), 0u);  // the shared block saw nothing
 }
 

@@ -71,7 +71,7 @@ class FakeBlock : public CounterBlockMemory {
     block = b;
     return ok_status();
   }
-  void tick(uint64_t n = 1) { block.countdown -= n; }
+  void tick(uint64_t n = 1) { block.countdown -= n * kCountdownStep; }
   CounterBlock block{0, 0};
 };
 
@@ -87,7 +87,7 @@ TEST(SoftTickSource, CountsArmsAndStopsExactly) {
   EXPECT_EQ(source.read()->value(), 1005u);
 
   ASSERT_TRUE(source.arm(Ticks(1010)).ok());
-  EXPECT_EQ(memory.block.countdown, 5u);  // the trampoline that makes it 0 traps
+  EXPECT_EQ(memory.block.countdown, 5 * kCountdownStep);  // the trampoline that makes it 0 traps
   EXPECT_EQ(source.armed_target(), Ticks(1010));
   memory.tick(5);
   EXPECT_EQ(memory.block.countdown, 0u);
@@ -129,7 +129,7 @@ TEST(SoftTickSource, ThreadsSharingABlockKeepTheirOwnCounts) {
   memory.tick(100);
   ASSERT_TRUE(b.switch_out().ok());
   ASSERT_TRUE(a.switch_in().ok());
-  EXPECT_EQ(memory.block.countdown, 3u);  // a's armed countdown is back
+  EXPECT_EQ(memory.block.countdown, 3 * kCountdownStep);  // a's armed countdown is back
   memory.tick(3);
   EXPECT_EQ(a.read()->value(), 10u);
   EXPECT_EQ(b.read()->value(), 150u);

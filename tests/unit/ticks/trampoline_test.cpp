@@ -71,18 +71,29 @@ const std::vector<uint8_t> kLoop = bytes({
     0xc3,                          // f: ret
 });
 
+// The same loop with the status flags live at L (lea writes none, dec not CF, and jne reads
+// them): the tick keeps them (the long form, trampoline.h).
+const std::vector<uint8_t> kLoopLiveFlags = bytes({
+    0x31, 0xc0,                    // 0: xor eax, eax
+    0xbf, 0x0a, 0x00, 0x00, 0x00,  // 2: mov edi, 10
+    0x48, 0x8d, 0x04, 0x38,        // 7: L: lea rax, [rax + rdi]
+    0x48, 0xff, 0xcf,              // b: dec rdi
+    0x75, 0xf7,                    // e: jne L
+    0xc3,                          // 10: ret
+});
+
 TEST(Trampoline, BackEdgeLayoutAndPcMap) {
-  Trampoline t = build(kLoop, kBase + 0xd);
+  Trampoline t = build(kLoopLiveFlags, kBase + 0xe);
   ASSERT_FALSE(t.code.empty());
   EXPECT_LE(t.code.size(), kMaxTrampolineSize);
   // The patch: jmp rel32 from the displaced instructions to the trampoline's start.
-  EXPECT_EQ(t.patch.address.addr(), kBase + 0xa);
-  EXPECT_EQ(t.patch.original, std::vector<uint8_t>(kLoop.begin() + 0xa, kLoop.begin() + 0xf));
+  EXPECT_EQ(t.patch.address.addr(), kBase + 0xb);
+  EXPECT_EQ(t.patch.original, std::vector<uint8_t>(kLoopLiveFlags.begin() + 0xb, kLoopLiveFlags.begin() + 0x10));
   ASSERT_EQ(t.patch.patched.size(), 5u);
   EXPECT_EQ(t.patch.patched[0], 0xe9);
   int32_t rel;
   std::memcpy(&rel, &t.patch.patched[1], 4);
-  EXPECT_EQ(kBase + 0xf + rel, kTrampolines);
+  EXPECT_EQ(kBase + 0x10 + rel, kTrampolines);
 
   // Every instruction decodes, and the pc entries tile the code.
   uint32_t offset = 0;
@@ -97,7 +108,7 @@ TEST(Trampoline, BackEdgeLayoutAndPcMap) {
   map.add(t);
   auto first = map.lookup(t.address);
   ASSERT_TRUE(first);
-  EXPECT_EQ(first->original.addr(), kBase + 0xa);  // the dec copy: movable, it is the patch start
+  EXPECT_EQ(first->original.addr(), kBase + 0xb);  // the dec copy: movable, it is the patch start
   EXPECT_TRUE(first->movable);
   EXPECT_FALSE(map.lookup(RemoteAddr(kTrampolines - 1)));
   EXPECT_FALSE(map.lookup(RemoteAddr(kTrampolines + t.code.size())));
@@ -106,21 +117,21 @@ TEST(Trampoline, BackEdgeLayoutAndPcMap) {
   ASSERT_EQ(reloc.size(), 1u);  // dec
   auto branch = in_region(t, TrampolineRegion::kBranch);
   ASSERT_EQ(branch.size(), 1u);
-  EXPECT_EQ(branch[0].where.original.addr(), kBase + 0xd);  // jne: its bytes lie under the jmp
+  EXPECT_EQ(branch[0].where.original.addr(), kBase + 0xe);  // jne: its bytes lie under the jmp
   EXPECT_FALSE(branch[0].where.movable);
   Decoded jcc = decode_at(t, branch[0].offset);
   EXPECT_EQ(jcc.insn.mnemonic, ZYDIS_MNEMONIC_JNZ);
   EXPECT_EQ(jcc.insn.length, 6);  // widened to rel32
   // Breakpoints on displaced instructions go to their copies.
-  EXPECT_EQ(map.copy_of(RemoteAddr(kBase + 0xa)), RemoteAddr(kTrampolines + reloc[0].offset));
-  EXPECT_EQ(map.copy_of(RemoteAddr(kBase + 0xd)), RemoteAddr(kTrampolines + branch[0].offset));
+  EXPECT_EQ(map.copy_of(RemoteAddr(kBase + 0xb)), RemoteAddr(kTrampolines + reloc[0].offset));
+  EXPECT_EQ(map.copy_of(RemoteAddr(kBase + 0xe)), RemoteAddr(kTrampolines + branch[0].offset));
   EXPECT_FALSE(map.copy_of(RemoteAddr(kBase + 0x7)));  // not displaced
-  EXPECT_FALSE(map.copy_of(RemoteAddr(kBase + 0xb)));  // inside an instruction
+  EXPECT_FALSE(map.copy_of(RemoteAddr(kBase + 0xc)));  // inside an instruction
 
   auto exits = in_region(t, TrampolineRegion::kExit);
   ASSERT_EQ(exits.size(), 2u);
-  EXPECT_EQ(exits[0].where.original.addr(), kBase + 0xf);  // not taken: after the range
-  EXPECT_EQ(absolute(decode_at(t, exits[0].offset)), kBase + 0xf);
+  EXPECT_EQ(exits[0].where.original.addr(), kBase + 0x10);  // not taken: after the range
+  EXPECT_EQ(absolute(decode_at(t, exits[0].offset)), kBase + 0x10);
   EXPECT_EQ(exits[1].where.original.addr(), kBase + 0x7);  // taken, counted: to L
   EXPECT_EQ(absolute(decode_at(t, exits[1].offset)), kBase + 0x7);
   EXPECT_EQ(absolute(jcc), kTrampolines + branch[0].offset + 6 + 5);  // to the tick
@@ -143,7 +154,8 @@ TEST(Trampoline, BackEdgeLayoutAndPcMap) {
 }
 
 TEST(Trampoline, TickTouchesNoFlagsAndAddressesTheCounterBlock) {
-  Trampoline t = build(kLoop, kBase + 0xd);
+  ASSERT_FALSE(site_at(scan(kLoopLiveFlags), kBase + 0xe).flags_dead);
+  Trampoline t = build(kLoopLiveFlags, kBase + 0xe);
   std::vector<uint64_t> memory;
   for (TrampolineRegion r : {TrampolineRegion::kCounting, TrampolineRegion::kInterrupt}) {
     for (const auto& p : in_region(t, r)) {
@@ -166,6 +178,49 @@ TEST(Trampoline, TickTouchesNoFlagsAndAddressesTheCounterBlock) {
   EXPECT_EQ(memory, (std::vector<uint64_t>{kBlock + kSavedRcxOffset, kBlock + kCountdownOffset,
                                            kBlock + kCountdownOffset, kBlock + kSavedRcxOffset,
                                            kBlock + kSavedRcxOffset}));
+}
+
+// Where the flags are dead (kLoop's L: add writes all six), the tick is `sub [countdown], 1;
+// je interrupt`, and the interrupt has no rcx to restore.
+TEST(Trampoline, DeadFlagsTickSubtractsInPlace) {
+  ASSERT_TRUE(site_at(scan(kLoop), kBase + 0xd).flags_dead);
+  Trampoline t = build(kLoop, kBase + 0xd);
+  auto counting = in_region(t, TrampolineRegion::kCounting);
+  ASSERT_EQ(counting.size(), 2u);
+  Decoded sub = decode_at(t, counting[0].offset);
+  EXPECT_EQ(sub.insn.mnemonic, ZYDIS_MNEMONIC_SUB);
+  EXPECT_EQ(absolute(sub, 0), kBlock + kCountdownOffset);
+  EXPECT_EQ(decode_at(t, counting[1].offset).insn.mnemonic, ZYDIS_MNEMONIC_JZ);
+  for (const auto& p : counting) {
+    EXPECT_FALSE(p.where.rcx_in_slot);
+    EXPECT_EQ(p.where.original.addr(), kBase + 0x7);
+  }
+  EXPECT_EQ(counting[0].where.countdown_fix, -1);  // the taken path's tick is still to come
+  EXPECT_EQ(counting[1].where.countdown_fix, 0);
+  auto interrupt = in_region(t, TrampolineRegion::kInterrupt);
+  ASSERT_FALSE(interrupt.empty());
+  EXPECT_EQ(decode_at(t, interrupt[0].offset).insn.mnemonic, ZYDIS_MNEMONIC_INT3);
+  // Flags read at the target, or a shift (which may write none) before they are all written:
+  // live.
+  auto pushf_at_target = bytes({0x9c, 0x5a, 0xff, 0xcf, 0x75, 0xfa, 0xc3});  // L: pushfq; pop rdx; dec edi; jne L
+  EXPECT_FALSE(site_at(scan(pushf_at_target), kBase + 4).flags_dead);
+  auto shift_first = bytes({0x48, 0xd3, 0xe0, 0x48, 0x01, 0xf8, 0xff, 0xcf, 0x75, 0xf6, 0xc3});
+  // L: shl rax, cl; add rax, rdi; dec edi; jne L: add writes all six after the shift
+  EXPECT_TRUE(site_at(scan(shift_first), kBase + 8).flags_dead);
+  auto adc_first = bytes({0x48, 0x11, 0xf8, 0x48, 0x01, 0xf8, 0xff, 0xcf, 0x75, 0xf6, 0xc3});
+  // L: adc rax, rdi (reads CF); add; dec; jne L
+  EXPECT_FALSE(site_at(scan(adc_first), kBase + 8).flags_dead);
+  // L: xor eax, eax (AF undefined: it may keep the tick's value); pushfq; pop rdx; dec; jne L
+  auto xor_then_pushf = bytes({0x31, 0xc0, 0x9c, 0x5a, 0xff, 0xcf, 0x75, 0xf8, 0xc3});
+  EXPECT_FALSE(site_at(scan(xor_then_pushf), kBase + 6).flags_dead);
+  // L: xor eax, eax (CF, and all but AF); dec edi (AF too); jne L: dead
+  auto xor_dec = bytes({0x31, 0xc0, 0xff, 0xcf, 0x75, 0xfa, 0xc3});
+  EXPECT_TRUE(site_at(scan(xor_dec), kBase + 4).flags_dead);
+  // f: mov eax, 10; syscall (which saves the flags in r11 before it changes them): live
+  auto syscall_entry = bytes({0xe8, 0x01, 0x00, 0x00, 0x00, 0xc3, 0xb8, 0x0a, 0x00, 0x00, 0x00, 0x0f, 0x05,
+                              0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff, 0xc3});
+  EXPECT_EQ(site_at(scan(syscall_entry), kBase + 6).kind, SiteKind::kEntry);
+  EXPECT_FALSE(site_at(scan(syscall_entry), kBase + 6).flags_dead);
 }
 
 TEST(Trampoline, RipRelativeOperandKeepsItsAbsoluteTarget) {
@@ -241,7 +296,7 @@ TEST(Trampoline, EntrySiteCountsBeforeTheCopies) {
   EXPECT_EQ(at_entry->original.addr(), kBase);
   EXPECT_EQ(at_entry->countdown_fix, 0);
   auto counting = in_region(t, TrampolineRegion::kCounting);
-  ASSERT_EQ(counting.size(), 6u);
+  ASSERT_EQ(counting.size(), 6u);  // test leaves AF undefined, je reads the flags: the long tick
   EXPECT_EQ(counting[5].where.countdown_fix, +1);
   auto reloc = in_region(t, TrampolineRegion::kRelocated);
   ASSERT_EQ(reloc.size(), 3u);  // push, mov, test
@@ -261,7 +316,14 @@ TEST(Trampoline, CounterBlockBelow2GiBIsAddressedAbsolutely) {
                             RemoteAddr(0x20000000));
   ASSERT_TRUE(t.ok()) << t.error().message;
   auto counting = in_region(*t, TrampolineRegion::kCounting);
-  Decoded save = decode_at(*t, counting[0].offset);
+  Decoded sub = decode_at(*t, counting[0].offset);  // kLoop's flags are dead: the short tick
+  EXPECT_EQ(sub.ops[0].mem.base, ZYDIS_REGISTER_NONE);
+  EXPECT_EQ(absolute(sub, 0), 0x20000000u + kCountdownOffset);
+  TickSite live = site_at(scan(kLoopLiveFlags, kFarBase), kFarBase + 0xe);
+  auto long_form = build_trampoline(live, kLoopLiveFlags, RemoteAddr(kFarBase), RemoteAddr(kFarBase + 0x10000),
+                                    RemoteAddr(0x20000000));
+  ASSERT_TRUE(long_form.ok()) << long_form.error().message;
+  Decoded save = decode_at(*long_form, in_region(*long_form, TrampolineRegion::kCounting)[0].offset);
   EXPECT_EQ(save.ops[0].mem.base, ZYDIS_REGISTER_NONE);
   EXPECT_EQ(absolute(save, 0), 0x20000000u + kSavedRcxOffset);
 
