@@ -116,7 +116,7 @@ Status EventRecorder::patch_new_code(RecordTask& task) {
 Status EventRecorder::write_event(capnp::MessageBuilder& msg) {
   EBB_TRY(w_.append(msg));
   if (std::chrono::steady_clock::now() - last_flush_ > kFlushInterval) {
-    EBB_TRY(w_.flush());
+    EBB_TRY(w_.hand_over());
     last_flush_ = std::chrono::steady_clock::now();
   }
   return ok_status();
@@ -340,7 +340,7 @@ Status EventRecorder::on_exec_exit(RecordTask& task, const user_regs_struct& reg
   task.exec_former_tid = 0;
   task.pending.nr = -1;
   EBB_TRY(w_.append(msg));
-  EBB_TRY(w_.flush());
+  EBB_TRY(w_.hand_over());
   last_flush_ = std::chrono::steady_clock::now();
   return patch_new_code(task);
 }

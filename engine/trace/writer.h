@@ -1,8 +1,9 @@
 // Writes a trace directory: `header` (once, at creation) and `events` (zstd
-// chunks appended as the recording goes). Crash safety: every chunk is written
-// whole with write(2) when it is flushed, so a recorder killed with SIGKILL
-// leaves a trace that reads up to its last flushed chunk; the reader reports
-// that such a trace "ends early" because no trailer follows.
+// chunks appended as the recording goes). Chunks are compressed and written by
+// a thread of the writer's own, in order. Crash safety: every chunk is written
+// whole with write(2), so a recorder killed with SIGKILL leaves a trace that
+// reads up to its last chunk on disk (handed over a moment before); the reader
+// reports that such a trace "ends early" because no trailer follows.
 #pragma once
 
 #include <capnp/message.h>
@@ -27,9 +28,12 @@ class TraceWriter {
   ~TraceWriter();
 
   // Appends one event (`event` has an Event root). Events are buffered and
-  // written as a chunk when the buffer passes a size or count threshold.
+  // handed over as a chunk when the buffer passes a size or count threshold.
   Status append(capnp::MessageBuilder& event);
-  // Writes buffered events as one chunk now.
+  // Hands the buffered events over as one chunk now, without waiting for the
+  // disk. A write error shows in a later call.
+  Status hand_over();
+  // Hands them over and waits until every chunk is on disk.
   Status flush();
   // Flushes and writes the trailer. `end_note` is "" for a run that ended
   // normally, else one line saying why recording stopped.
