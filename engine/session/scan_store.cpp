@@ -17,6 +17,7 @@
 
 #include "engine/base/fd.h"
 #include "engine/base/log.h"
+#include "engine/base/mix_hash.h"
 
 namespace ebb::session {
 
@@ -175,39 +176,127 @@ std::optional<ticks::ScanCacheEntry> load_scan(std::span<const uint8_t> code) {
   return found;
 }
 
-void store_scan(std::span<const uint8_t> code, RemoteAddr load_address,
-                std::vector<ticks::JumpTable> tables, std::vector<uint64_t> cases,
-                ticks::SiteScan scan) {
-  auto dir = scan_store_dir();
-  if (!dir || code.empty() || code.size() > kMaxStoredCodeSize) return;
-  std::error_code ec;
-  const bool fresh = !std::filesystem::exists(*dir, ec);
-  std::filesystem::create_directories(*dir, ec);
-  if (!ec && fresh) prune_other_builds(*dir);
-  if (ec) {
-    log_debug("scan cache: cannot create %s: %s", dir->c_str(), ec.message().c_str());
-    return;
-  }
-  const ticks::ScanCacheEntry entry =
-      ticks::make_scan_entry(code, load_address, std::move(tables), std::move(cases), std::move(scan));
-  const std::string path = *dir + "/" + entry_name(entry.hashes, entry.code_size);
+namespace {
+
+// Writes `bytes` as `path` whole: a temporary file in the same folder, then rename.
+bool write_whole(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::string temp = path + ".tmp-XXXXXX";
   ScopedFd fd(mkostemp(temp.data(), O_CLOEXEC));
   if (!fd.valid()) {
-    log_debug("scan cache: cannot create a file in %s: %s", dir->c_str(), strerror(errno));
-    return;
+    log_debug("scan cache: cannot create %s: %s", temp.c_str(), strerror(errno));
+    return false;
   }
-  const std::vector<uint8_t> bytes = ticks::encode_scan_entry(entry);
   const bool written = write_all(fd.get(), bytes.data(), bytes.size());
   const int saved_errno = errno;
   fd.reset();
   if (!written || rename(temp.c_str(), path.c_str()) != 0) {
     log_debug("scan cache: cannot write %s: %s", path.c_str(), strerror(written ? errno : saved_errno));
     unlink(temp.c_str());
-    return;
+    return false;
   }
+  return true;
+}
+
+// The folder for new files, made (and older builds' pruned) when missing; nullopt when the disk
+// cache is off or the folder cannot be made.
+std::optional<std::string> writable_dir() {
+  auto dir = scan_store_dir();
+  if (!dir) return std::nullopt;
+  std::error_code ec;
+  const bool fresh = !std::filesystem::exists(*dir, ec);
+  std::filesystem::create_directories(*dir, ec);
+  if (ec) {
+    log_debug("scan cache: cannot create %s: %s", dir->c_str(), ec.message().c_str());
+    return std::nullopt;
+  }
+  if (fresh) prune_other_builds(*dir);
+  return dir;
+}
+
+constexpr char kTrampolinesMagic[8] = {'E', 'B', 'B', 'T', 'R', 'A', 'M', 'P'};
+static_assert(sizeof(ticks::TrampolineLayout) == 8);
+struct TrampolinesHeader {
+  char magic[8];
+  uint64_t start;
+  int64_t distance;
+  uint64_t code_bytes;
+  uint64_t layouts;
+};
+
+uint64_t checksum_of(std::span<const uint8_t> bytes) {
+  MixHash h;
+  h.add(bytes);
+  return h.value();
+}
+
+}  // namespace
+
+std::optional<ticks::ContentHashes> store_scan(std::span<const uint8_t> code, RemoteAddr load_address,
+                                               std::vector<ticks::JumpTable> tables, std::vector<uint64_t> cases,
+                                               ticks::SiteScan scan) {
+  if (code.empty() || code.size() > kMaxStoredCodeSize) return std::nullopt;
+  auto dir = writable_dir();
+  if (!dir) return std::nullopt;
+  const ticks::ScanCacheEntry entry =
+      ticks::make_scan_entry(code, load_address, std::move(tables), std::move(cases), std::move(scan));
+  const std::string path = *dir + "/" + entry_name(entry.hashes, entry.code_size);
+  if (!write_whole(path, ticks::encode_scan_entry(entry))) return std::nullopt;
   g_stores.fetch_add(1, std::memory_order_relaxed);
   log_debug("scan cache: stored %zu sites in %s", entry.scan.sites.size(), path.c_str());
+  return entry.hashes;
+}
+
+std::optional<StoredTrampolines> load_trampolines(const ticks::ContentHashes& hashes, uint64_t code_size) {
+  auto dir = scan_store_dir();
+  if (!dir) return std::nullopt;
+  const std::string path = *dir + "/" + entry_name(hashes, code_size) + ".trampolines";
+  auto bytes = read_file(path);
+  TrampolinesHeader h;
+  if (!bytes) return std::nullopt;
+  const auto bad = [&](const char* why) {
+    log_debug("scan cache: %s: %s", path.c_str(), why);
+    return std::nullopt;
+  };
+  if (bytes->size() < sizeof h + 8) return bad("too short");
+  std::memcpy(&h, bytes->data(), sizeof h);
+  const uint64_t body = bytes->size() - sizeof h - 8;
+  if (std::memcmp(h.magic, kTrampolinesMagic, sizeof h.magic) != 0) return bad("not a trampolines file");
+  if (h.code_bytes > body || h.layouts > (body - h.code_bytes) / sizeof(ticks::TrampolineLayout) ||
+      h.code_bytes + h.layouts * sizeof(ticks::TrampolineLayout) != body)
+    return bad("sizes do not add up");
+  uint64_t stored_sum = 0;
+  std::memcpy(&stored_sum, bytes->data() + bytes->size() - 8, 8);
+  if (checksum_of(std::span<const uint8_t>(*bytes).first(bytes->size() - 8)) != stored_sum)
+    return bad("checksum mismatch (the file is damaged)");
+  StoredTrampolines t;
+  t.start = h.start;
+  t.distance = h.distance;
+  const uint8_t* p = bytes->data() + sizeof h;
+  t.code.assign(p, p + h.code_bytes);
+  t.layout.resize(h.layouts);
+  std::memcpy(t.layout.data(), p + h.code_bytes, h.layouts * sizeof(ticks::TrampolineLayout));
+  log_debug("scan cache: %zu bytes of trampolines from %s", t.code.size(), path.c_str());
+  return t;
+}
+
+void store_trampolines(const ticks::ContentHashes& hashes, uint64_t code_size, const StoredTrampolines& stored) {
+  auto dir = writable_dir();
+  if (!dir) return;
+  TrampolinesHeader h;
+  std::memcpy(h.magic, kTrampolinesMagic, sizeof h.magic);
+  h.start = stored.start;
+  h.distance = stored.distance;
+  h.code_bytes = stored.code.size();
+  h.layouts = stored.layout.size();
+  std::vector<uint8_t> bytes(sizeof h + h.code_bytes + h.layouts * sizeof(ticks::TrampolineLayout) + 8);
+  std::memcpy(bytes.data(), &h, sizeof h);
+  std::memcpy(bytes.data() + sizeof h, stored.code.data(), h.code_bytes);
+  std::memcpy(bytes.data() + sizeof h + h.code_bytes, stored.layout.data(),
+              h.layouts * sizeof(ticks::TrampolineLayout));
+  const uint64_t sum = checksum_of(std::span<const uint8_t>(bytes).first(bytes.size() - 8));
+  std::memcpy(bytes.data() + bytes.size() - 8, &sum, 8);
+  const std::string path = *dir + "/" + entry_name(hashes, code_size) + ".trampolines";
+  if (write_whole(path, bytes)) log_debug("scan cache: stored %zu bytes of trampolines in %s", stored.code.size(), path.c_str());
 }
 
 ScanStoreStats scan_store_stats() {

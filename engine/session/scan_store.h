@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engine/ticks/scan_cache.h"
+#include "engine/ticks/trampoline.h"
 
 namespace ebb::session {
 
@@ -36,10 +37,24 @@ std::optional<std::string> scan_store_dir();
 std::optional<ticks::ScanCacheEntry> load_scan(std::span<const uint8_t> code);
 
 // Writes the entry of `code` scanned at `load_address` (ticks::make_scan_entry), replacing any
-// file of the same name. Does nothing (not even hash the code) when the disk cache is off.
-void store_scan(std::span<const uint8_t> code, RemoteAddr load_address,
-                std::vector<ticks::JumpTable> tables, std::vector<uint64_t> cases,
-                ticks::SiteScan scan);
+// file of the same name; returns the code's hashes (its name), nullopt when nothing was stored.
+// Does nothing (not even hash the code) when the disk cache is off.
+std::optional<ticks::ContentHashes> store_scan(std::span<const uint8_t> code, RemoteAddr load_address,
+                                               std::vector<ticks::JumpTable> tables, std::vector<uint64_t> cases,
+                                               ticks::SiteScan scan);
+
+// The trampolines built for an entry's scan, the code at `start` and their region `distance`
+// bytes from it (ticks::build_trampolines; rebuilt with ticks::reassemble_trampolines), kept in
+// `<entry>.trampolines` beside the entry named by `hashes` and `code_size`: a raw file (this
+// build of ebb wrote it: the folder says so) with a checksum. One per entry, the last built.
+struct StoredTrampolines {
+  uint64_t start = 0;
+  int64_t distance = 0;
+  std::vector<uint8_t> code;
+  std::vector<ticks::TrampolineLayout> layout;
+};
+std::optional<StoredTrampolines> load_trampolines(const ticks::ContentHashes& hashes, uint64_t code_size);
+void store_trampolines(const ticks::ContentHashes& hashes, uint64_t code_size, const StoredTrampolines& stored);
 
 // What this process did, for tests and debug logs.
 struct ScanStoreStats {

@@ -275,6 +275,7 @@ struct CachedScan {
   std::vector<ticks::JumpTable> tables;  // as found at `start`
   std::vector<uint64_t> cases;           // offsets from `start`
   ticks::SiteScan scan;
+  std::optional<ticks::ContentHashes> hashes;  // its name on disk, when it is there
   struct Trampolines {
     uint64_t start = 0;    // of the code they were built for
     int64_t distance = 0;  // their region's address - start
@@ -289,6 +290,7 @@ namespace {
 
 constexpr size_t kMaxCachedScans = 64;
 uint64_t g_reused_trampolines = 0;  // SoftClock::reused_trampolines
+uint64_t g_stored_trampolines = 0;  // SoftClock::stored_trampolines_used
 using ScanMemory = std::map<uint64_t, std::shared_ptr<const CachedScan>>;
 
 ScanMemory& scan_memory() {
@@ -307,7 +309,8 @@ std::shared_ptr<const CachedScan> stored_scan(const std::vector<uint8_t>& code) 
   auto entry = load_scan(code);
   if (!entry) return nullptr;
   return std::make_shared<const CachedScan>(CachedScan{code, entry->load_address.addr(), std::move(entry->tables),
-                                                       std::move(entry->cases), std::move(entry->scan)});
+                                                       std::move(entry->cases), std::move(entry->scan),
+                                                       entry->hashes});
 }
 
 // The memory level's key. Not FNV-1a: that goes a byte at a time (~1 ns a byte, 3 ms for
@@ -333,6 +336,7 @@ uint64_t content_key(const std::vector<uint8_t>& code) {
 void SoftClock::forget_cached_scans() { scan_memory().clear(); }
 
 uint64_t SoftClock::reused_trampolines() { return g_reused_trampolines; }
+uint64_t SoftClock::stored_trampolines_used() { return g_stored_trampolines; }
 
 Result<std::pair<ticks::SiteScan, std::shared_ptr<const CachedScan>>> SoftClock::scan_cached(
     ptrace::Tracee& t, const std::vector<uint8_t>& code, uint64_t start, uint64_t end) {
@@ -362,9 +366,9 @@ Result<std::pair<ticks::SiteScan, std::shared_ptr<const CachedScan>>> SoftClock:
   }
   auto scan = ticks::find_tick_sites(code, RemoteAddr(start), cases);
   if (!scan) return scan.error();
-  auto entry = std::make_shared<const CachedScan>(CachedScan{code, start, tables, offsets, *scan});
+  auto hashes = store_scan(code, RemoteAddr(start), tables, offsets, *scan);
+  auto entry = std::make_shared<const CachedScan>(CachedScan{code, start, std::move(tables), std::move(offsets), *scan, hashes});
   remember(key, entry);
-  store_scan(code, RemoteAddr(start), std::move(tables), std::move(offsets), *scan);
   return std::pair(std::move(*scan), std::move(entry));
 }
 
@@ -430,9 +434,28 @@ Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint
 
 namespace {
 
+// The trampolines the disk keeps for `cached` at this distance (scan_store.h), put together
+// again at `start`; nullopt when there are none (or they do not fit).
+std::optional<ticks::TrampolineSet> stored_trampolines(const CachedScan& cached, const ticks::SiteScan& scan,
+                                                       const std::vector<uint8_t>& code, uint64_t start,
+                                                       uint64_t region) {
+  if (!cached.hashes) return std::nullopt;
+  auto stored = load_trampolines(*cached.hashes, code.size());
+  if (!stored || stored->distance != static_cast<int64_t>(region - start)) return std::nullopt;
+  auto set = ticks::reassemble_trampolines(scan.sites, code, RemoteAddr(start), RemoteAddr(region),
+                                           RemoteAddr(ticks::kPerThreadBlock), std::move(stored->code),
+                                           std::move(stored->layout));
+  if (!set) {
+    log_debug("soft clock: stored trampolines for [%s, +%zu): %s", hex(start).c_str(), code.size(),
+              set.error().message.c_str());
+    return std::nullopt;
+  }
+  return std::move(*set);
+}
+
 // The trampolines of `scan` (the scan of `cached`'s bytes at `start`) in a region at `region`:
-// those last built from the same scan at the same distance, moved, else built (and kept from the
-// second build on).
+// those last built from the same scan at the same distance, moved, else those the disk keeps,
+// else built (and stored; kept in memory from the second use on).
 Result<ticks::TrampolineSet> trampolines_for(const CachedScan& cached, const ticks::SiteScan& scan,
                                              const std::vector<uint8_t>& code, uint64_t start,
                                              uint64_t region) {
@@ -444,8 +467,15 @@ Result<ticks::TrampolineSet> trampolines_for(const CachedScan& cached, const tic
     return ticks::move_trampolines(cached.trampolines->set,
                                    static_cast<int64_t>(start - cached.trampolines->start));
   }
-  auto built = ticks::build_trampolines(scan.sites, code, RemoteAddr(start), RemoteAddr(region),
-                                        RemoteAddr(ticks::kPerThreadBlock));
+  Result<ticks::TrampolineSet> built = make_error(ErrorKind::kBadInput, "not built");
+  if (auto stored = stored_trampolines(cached, scan, code, start, region)) {
+    ++g_stored_trampolines;
+    built = std::move(*stored);
+  } else {
+    built = ticks::build_trampolines(scan.sites, code, RemoteAddr(start), RemoteAddr(region),
+                                     RemoteAddr(ticks::kPerThreadBlock));
+    if (built && cached.hashes) store_trampolines(*cached.hashes, code.size(), {start, distance, built->code, built->layout});
+  }
   if (built && ++cached.builds >= 2) {
     cached.trampolines = std::make_shared<const CachedScan::Trampolines>(
         CachedScan::Trampolines{start, distance, *built});

@@ -166,6 +166,8 @@ class SoftClock {
   // How many mappings this process patched with trampolines moved from an earlier build of the
   // same bytes at the same distance rather than built (tests, debug logs).
   static uint64_t reused_trampolines();
+  // How many with trampolines the disk kept (scan_store.h: load_trampolines) rather than built.
+  static uint64_t stored_trampolines_used();
   // Every patched mapping, by code_start.
   std::vector<TickPatchRecord> records() const;
   // The patches written into the mapping patched at `code_start`, by address; empty when none.

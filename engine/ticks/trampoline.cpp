@@ -508,6 +508,7 @@ Result<TrampolineSet> build_trampolines(std::span<const TickSite> sites,
   set.code.reserve(jumps * kMaxTrampolineSize);
   set.patches.reserve(jumps);
   set.map.reserve(jumps);
+  set.layout.reserve(jumps);
   const detail::Decoder decoder;
   Displaced d;
   Emitter e(0);
@@ -520,8 +521,11 @@ Result<TrampolineSet> build_trampolines(std::span<const TickSite> sites,
     if (!s) {
       if (s.error().kind != ErrorKind::kUnsupported) return s.error();
       ++set.unplaced;
+      set.layout.push_back({});
       continue;
     }
+    set.layout.push_back({static_cast<uint32_t>(set.code.size()), static_cast<uint8_t>(e.size()),
+                          static_cast<uint8_t>(built.entry - at), static_cast<uint8_t>(built.interrupt_resume - at), 0});
     set.code.insert(set.code.end(), e.code(), e.code() + e.size());
     set.patches.push_back(jump_patch(site, code, load_address.addr(), built.patch_rel));
     const auto displaced =
@@ -695,7 +699,43 @@ TrampolineSet move_trampolines(const TrampolineSet& set, int64_t delta) {
   }
   out.map = set.map.moved(delta);
   out.unplaced = set.unplaced;
+  out.layout = set.layout;
   return out;
+}
+
+Result<TrampolineSet> reassemble_trampolines(std::span<const TickSite> sites, std::span<const uint8_t> code,
+                                             RemoteAddr load_address, RemoteAddr region, RemoteAddr counter_block,
+                                             std::vector<uint8_t> trampoline_code,
+                                             std::vector<TrampolineLayout> layout) {
+  const uint64_t load = load_address.addr();
+  const auto bad = [](const std::string& what) { return make_error(ErrorKind::kBadInput, "stored trampolines: " + what); };
+  TrampolineSet set;
+  set.patches.reserve(layout.size());
+  set.map.reserve(layout.size());
+  size_t i = 0, end = 0;
+  for (const TickSite& site : sites) {
+    if (site.method != SiteMethod::kJump) continue;
+    if (i == layout.size()) return bad("fewer than the sites");
+    const TrampolineLayout& l = layout[i++];
+    if (l.size == 0) {
+      ++set.unplaced;
+      continue;
+    }
+    if (l.offset != end || l.offset + l.size > trampoline_code.size() || l.entry >= l.size || l.interrupt > l.size ||
+        site.patch_start.addr() < load || site.patch_start.addr() + site.patch_length > load + code.size())
+      return bad("a trampoline out of place");
+    end = l.offset + l.size;
+    const uint64_t at = region.addr() + l.offset;
+    const int64_t rel = static_cast<int64_t>(at + l.entry - (site.patch_start.addr() + kJumpPatchLength));
+    if (!fits_rel32(rel)) return bad("a trampoline out of reach");
+    set.patches.push_back(jump_patch(site, code, load, static_cast<uint32_t>(rel)));
+    detail::TrampolineMapAccess::add(set.map, site, code.subspan(site.patch_start.addr() - load, site.patch_length),
+                                     RemoteAddr(at), l.size, RemoteAddr(at + l.interrupt), counter_block);
+  }
+  if (i != layout.size() || end != trampoline_code.size()) return bad("more than the sites");
+  set.code = std::move(trampoline_code);
+  set.layout = std::move(layout);
+  return set;
 }
 
 bool TrampolineMap::is_interrupt(RemoteAddr pc) const {

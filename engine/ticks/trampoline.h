@@ -167,12 +167,24 @@ class TrampolineMap {
   std::vector<uint32_t> by_displaced_;  // entries_ indices, by patch_start
 };
 
+// Where one kJump site's trampoline lies in its region: what rebuilding a TrampolineSet from its
+// code takes, without building the trampolines again (reassemble_trampolines).
+struct TrampolineLayout {
+  uint32_t offset = 0;    // from the region's first byte
+  uint8_t size = 0;       // 0: unplaced (did not reach)
+  uint8_t entry = 0;      // where the site's jmp leads, from `offset`
+  uint8_t interrupt = 0;  // Trampoline::interrupt_resume, from `offset`
+  uint8_t unused = 0;
+  bool operator==(const TrampolineLayout&) const = default;
+};
+
 // Every trampoline of one mapping's kJump sites, back to back: what the session writes.
 struct TrampolineSet {
   std::vector<uint8_t> code;   // the trampolines, from the region's first byte
   std::vector<Patch> patches;  // one per trampoline, in site order
   TrampolineMap map;
   uint32_t unplaced = 0;  // kJump sites whose trampoline did not reach (left alone)
+  std::vector<TrampolineLayout> layout;  // one per kJump site, in site order
 };
 
 // The trampolines of the kJump sites among `sites` (the others are skipped), each built as
@@ -189,6 +201,14 @@ Result<TrampolineSet> build_trampolines(std::span<const TickSite> sites,
 // left alone are the same, and the patches and the map move. (A session that patches the same
 // libc again at every exec reuses the trampolines this way.)
 TrampolineSet move_trampolines(const TrampolineSet& set, int64_t delta);
+
+// The set build_trampolines gave for the same arguments, from its `code` and `layout` (a copy on
+// disk, session/scan_store.h): the patches and the map are made again, the trampolines are not
+// built. Bad input (a layout that does not fit the sites or the code) is Error{kBadInput}.
+Result<TrampolineSet> reassemble_trampolines(std::span<const TickSite> sites, std::span<const uint8_t> code,
+                                             RemoteAddr load_address, RemoteAddr region, RemoteAddr counter_block,
+                                             std::vector<uint8_t> trampoline_code,
+                                             std::vector<TrampolineLayout> layout);
 
 // Makes `bytes`, read from the tracee at `at`, show the original code wherever they overlap a
 // patch. `patches` sorted by address and disjoint.

@@ -137,6 +137,36 @@ TEST_F(ScanStoreTest, MissStoreHit) {
   EXPECT_FALSE(load_scan(some_code(1)).has_value());
 }
 
+// Trampolines kept beside an entry: read back as written; another entry's name, a shorter file
+// or a changed byte are misses.
+TEST_F(ScanStoreTest, TrampolinesBesideTheEntry) {
+  const auto code = some_code();
+  store(code);
+  const ticks::ContentHashes hashes = ticks::content_hashes(code);
+  EXPECT_FALSE(load_trampolines(hashes, code.size()).has_value());
+  StoredTrampolines t{kLoad, 0x100000, {0xe9, 1, 2, 3, 4, 0xcc}, {{0, 6, 1, 5, 0}, {0, 0, 0, 0, 0}}};
+  store_trampolines(hashes, code.size(), t);
+  const std::string path = path_of(code) + ".trampolines";
+  ASSERT_TRUE(fs::is_regular_file(path));
+  auto back = load_trampolines(hashes, code.size());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->start, t.start);
+  EXPECT_EQ(back->distance, t.distance);
+  EXPECT_EQ(back->code, t.code);
+  EXPECT_TRUE(back->layout == t.layout);
+  EXPECT_FALSE(load_trampolines(ticks::content_hashes(some_code(1)), code.size()).has_value());
+  const auto size = fs::file_size(path);
+  fs::resize_file(path, size - 1);
+  EXPECT_FALSE(load_trampolines(hashes, code.size()).has_value()) << "truncated";
+  store_trampolines(hashes, code.size(), t);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size - 12));
+    f.put('\x7f');
+  }
+  EXPECT_FALSE(load_trampolines(hashes, code.size()).has_value()) << "a byte changed";
+}
+
 TEST_F(ScanStoreTest, AFileForOtherCodeIsAMiss) {
   const auto code = some_code(), other = some_code(1);
   store(code);

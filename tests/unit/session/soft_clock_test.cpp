@@ -12,6 +12,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/ptrace/tracee.h"
@@ -479,7 +483,25 @@ TEST(SoftClock, PatchedLibcComputesTheSame) {
 // Every exec of a multi-process program patches libc again: from the second build of the same
 // bytes on, the trampolines are kept, and a mapping of those bytes with its region as far away
 // gets them moved rather than built. Nothing written changes: the same record, digest and count.
+// Sets an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* v = getenv(name)) old_ = v;
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) setenv(name_, old_->c_str(), 1);
+    else unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
 TEST(SoftClock, PatchedAgainReusesTheTrampolines) {
+  ScopedEnv no_disk("EBB_CACHE_DIR", "off");  // the memory level alone
   SoftClock::forget_cached_scans();
   const uint64_t before = SoftClock::reused_trampolines();
   std::vector<PatchedRun> runs;
@@ -494,6 +516,37 @@ TEST(SoftClock, PatchedAgainReusesTheTrampolines) {
   EXPECT_EQ(replayed.record, runs[0].record);
   EXPECT_EQ(replayed.ticks_at_3, runs[0].ticks_at_3);
   EXPECT_EQ(SoftClock::reused_trampolines() - before, 3u);
+}
+
+// A new ebb process (the memory forgotten) takes the trampolines the disk kept for the same code
+// at the same distance: the same patches, digest and count; a damaged file is rebuilt.
+TEST(SoftClock, TrampolinesFromTheDiskAreTheOnesBuilt) {
+  char tmpl[] = "/tmp/ebb-soft-clock-cache-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  ScopedEnv disk("EBB_CACHE_DIR", tmpl);
+  SoftClock::forget_cached_scans();
+  const uint64_t before = SoftClock::stored_trampolines_used();
+  const PatchedRun built = record_or_replay(nullptr);
+  EXPECT_EQ(SoftClock::stored_trampolines_used() - before, 0u);
+  SoftClock::forget_cached_scans();
+  const PatchedRun loaded = record_or_replay(nullptr);
+  EXPECT_EQ(SoftClock::stored_trampolines_used() - before, 1u);
+  EXPECT_EQ(loaded.record, built.record);
+  EXPECT_EQ(loaded.ticks_at_3, built.ticks_at_3);
+  size_t damaged = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(tmpl)) {
+    if (e.path().extension() != ".trampolines") continue;
+    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x5a');
+    ++damaged;
+  }
+  EXPECT_GT(damaged, 0u);
+  SoftClock::forget_cached_scans();
+  const PatchedRun rebuilt = record_or_replay(nullptr);
+  EXPECT_EQ(SoftClock::stored_trampolines_used() - before, 1u) << "a damaged file is not used";
+  EXPECT_EQ(rebuilt.record, built.record);
+  std::filesystem::remove_all(tmpl);
 }
 
 }  // namespace

@@ -387,6 +387,28 @@ TEST(TicksLibc, RelocationDecodeAgreesWithTheFullOne) {
   EXPECT_GT(rip_relative, 1000u);
 }
 
+// `a` is `b` to the byte, and its map gives the same answers around the region at `start`.
+void expect_same_set(const TrampolineSet& a, const TrampolineSet& b, uint64_t start) {
+  EXPECT_TRUE(a.code == b.code);
+  EXPECT_EQ(a.unplaced, b.unplaced);
+  EXPECT_TRUE(a.layout == b.layout);
+  ASSERT_EQ(a.patches.size(), b.patches.size());
+  for (size_t i = 0; i < a.patches.size(); ++i) {
+    ASSERT_EQ(a.patches[i].address, b.patches[i].address) << i;
+    ASSERT_EQ(a.patches[i].original, b.patches[i].original) << i;
+    ASSERT_EQ(a.patches[i].patched, b.patches[i].patched) << i;
+  }
+  for (uint64_t pc = start - 16; pc < start + b.code.size() + 16; pc += 3) {
+    ASSERT_TRUE(same(a.map.lookup(RemoteAddr(pc)), b.map.lookup(RemoteAddr(pc)))) << std::hex << pc;
+    ASSERT_EQ(a.map.is_interrupt(RemoteAddr(pc)), b.map.is_interrupt(RemoteAddr(pc)));
+  }
+  for (const Patch& p : b.patches) {
+    for (uint64_t x = p.address.addr(); x < p.address.addr() + 8; ++x) {
+      ASSERT_EQ(a.map.copy_of(RemoteAddr(x)), b.map.copy_of(RemoteAddr(x))) << std::hex << x;
+    }
+  }
+}
+
 // Every exec of a multi-process program patches libc again, and the session reuses the
 // trampolines built last time (move_trampolines) when the region lies as far from the code: the
 // moved set is what build_trampolines gives there, to the byte, and its map gives the same
@@ -405,28 +427,34 @@ TEST(TicksLibc, MovedTrampolinesAreTheOnesBuiltThere) {
                                    RemoteAddr(region + static_cast<uint64_t>(delta)),
                                    RemoteAddr(kPerThreadBlock));
     ASSERT_TRUE(there.ok()) << there.error().message;
-    const TrampolineSet moved = move_trampolines(*here, delta);
-    EXPECT_TRUE(moved.code == there->code);
-    EXPECT_EQ(moved.unplaced, there->unplaced);
-    ASSERT_EQ(moved.patches.size(), there->patches.size());
-    for (size_t i = 0; i < moved.patches.size(); ++i) {
-      ASSERT_EQ(moved.patches[i].address, there->patches[i].address) << i;
-      ASSERT_EQ(moved.patches[i].original, there->patches[i].original) << i;
-      ASSERT_EQ(moved.patches[i].patched, there->patches[i].patched) << i;
-    }
-    const uint64_t start = region + static_cast<uint64_t>(delta);
-    for (uint64_t pc = start - 16; pc < start + there->code.size() + 16; pc += 3) {
-      ASSERT_TRUE(same(moved.map.lookup(RemoteAddr(pc)), there->map.lookup(RemoteAddr(pc))))
-          << std::hex << pc;
-      ASSERT_EQ(moved.map.is_interrupt(RemoteAddr(pc)), there->map.is_interrupt(RemoteAddr(pc)));
-    }
-    for (const Patch& p : there->patches) {
-      for (uint64_t a = p.address.addr(); a < p.address.addr() + 8; ++a) {
-        ASSERT_EQ(moved.map.copy_of(RemoteAddr(a)), there->map.copy_of(RemoteAddr(a)))
-            << std::hex << a;
-      }
-    }
+    expect_same_set(move_trampolines(*here, delta), *there, region + static_cast<uint64_t>(delta));
   }
+}
+
+// A set kept on disk (session/scan_store.h) is its code and layout: reassembled, it is the set
+// built (libc's); a layout that does not fit is bad input.
+TEST(TicksLibc, ReassembledTrampolinesAreTheOnesBuilt) {
+  auto l = libc_text();
+  if (!l) GTEST_SKIP() << "no libc mapping found";
+  const uint64_t region = l->m.end + 0x100000;
+  auto built = build_trampolines(l->scan.sites, l->code, RemoteAddr(l->m.start), RemoteAddr(region),
+                                 RemoteAddr(kPerThreadBlock));
+  ASSERT_TRUE(built.ok()) << built.error().message;
+  auto again = reassemble_trampolines(l->scan.sites, l->code, RemoteAddr(l->m.start), RemoteAddr(region),
+                                      RemoteAddr(kPerThreadBlock), built->code, built->layout);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  expect_same_set(*again, *built, region);
+  std::vector<TrampolineLayout> shorter(built->layout.begin(), built->layout.end() - 1);
+  auto short_layout = reassemble_trampolines(l->scan.sites, l->code, RemoteAddr(l->m.start), RemoteAddr(region),
+                                             RemoteAddr(kPerThreadBlock), built->code, shorter);
+  ASSERT_FALSE(short_layout.ok());
+  EXPECT_EQ(short_layout.error().kind, ErrorKind::kBadInput);
+  std::vector<TrampolineLayout> shifted = built->layout;
+  shifted[1].offset += 1;
+  auto out_of_place = reassemble_trampolines(l->scan.sites, l->code, RemoteAddr(l->m.start), RemoteAddr(region),
+                                             RemoteAddr(kPerThreadBlock), built->code, shifted);
+  ASSERT_FALSE(out_of_place.ok());
+  EXPECT_EQ(out_of_place.error().kind, ErrorKind::kBadInput);
 }
 
 }  // namespace
