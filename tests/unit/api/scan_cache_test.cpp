@@ -61,9 +61,11 @@ class ScanCacheTest : public ::testing::Test {
     EXPECT_EQ(out->status, 0);
   }
 
-  std::vector<fs::path> entries() {
+  // The scan entries (not the trampolines kept beside them).
+  std::vector<fs::path> entries(const char* extension = "") {
     std::vector<fs::path> out;
-    for (const auto& e : fs::directory_iterator(*session::scan_store_dir())) out.push_back(e.path());
+    for (const auto& e : fs::directory_iterator(*session::scan_store_dir()))
+      if (e.path().extension() == extension) out.push_back(e.path());
     return out;
   }
 
@@ -78,6 +80,7 @@ TEST_F(ScanCacheTest, TheSecondRecordingTakesItsScansFromTheDisk) {
   EXPECT_GE(first.stores, 2u);  // the program, the loader, libc
   EXPECT_EQ(first.hits, 0u);
   EXPECT_EQ(entries().size(), first.stores);
+  EXPECT_EQ(entries(".trampolines").size(), first.stores);  // each has jump sites
 
   const std::string trace = record_echo(&second);
   EXPECT_EQ(second.hits, first.stores);
