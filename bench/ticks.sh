@@ -21,15 +21,22 @@ printf 'n = 0\nfor i in range(10000000):\n    n += i * i\nprint(n)\n' >"$out/loo
 # The interpreter itself, not a wrapper script in front of it (pyenv's shims exec bash dozens
 # of times before Python starts).
 python="$(python3 -c 'import os, sys; print(os.path.realpath(sys.executable))')"
+# Debian's own interpreter (what `apt install python3` gives: statically linked libpython) and,
+# when PATH finds another first (pyenv here: a shared libpython, PIC), that one too.
+debian_python="$(readlink -f /usr/bin/python3 2>/dev/null || true)"
 
 # name | command
 benches=(
   "start-up: /bin/true|/bin/true"
   "tight loop + hash, 256 MiB|$out/compute 262144"
   "recursive fib(42)|$out/fib 42"
-  "python3 pure loop (10M)|$python $out/loop.py"
+  "python3 loop, PATH's (10M)|$python $out/loop.py"
   "gzip of 66 MB|gzip -c $out/gzip-input"
 )
+
+if [[ -x "$debian_python" && "$debian_python" != "$python" ]]; then
+  benches+=("python3 loop, Debian's (10M)|$debian_python $out/loop.py")
+fi
 
 seconds() {  # seconds CMD...: wall time of one run, output discarded
   local start end
@@ -46,7 +53,7 @@ timed() {  # timed CMD...: the median of `repeat` runs
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "fail" || b == "fail" || b <= 0) print "-"; else printf "%.2fx\n", a / b }'; }
 
-printf '%-28s %9s %18s %18s %18s %14s\n' benchmark native "record --ticks=none" "record --ticks=soft" \
+printf '%-30s %9s %18s %18s %18s %14s\n' benchmark native "record --ticks=none" "record --ticks=soft" \
   "replay (soft)" "replay/record"
 for entry in "${benches[@]}"; do
   name="${entry%%|*}"
@@ -58,7 +65,7 @@ for entry in "${benches[@]}"; do
   plain="$(timed bash -c "rm -rf $out/trace-plain; exec $ebb record --ticks=none -o $out/trace-plain -- $cmd")"
   soft="$(timed bash -c "rm -rf $out/trace-soft; exec $ebb record --ticks=soft -o $out/trace-soft -- $cmd")"
   replay="$(timed "$ebb" replay --autopilot "$out/trace-soft")"
-  printf '%-28s %8.3fs %9.3fs %7s %9.3fs %7s %9.3fs %7s %14s\n' "$name" "$native" "$plain" "$(ratio "$plain" "$native")" \
+  printf '%-30s %8.3fs %9.3fs %7s %9.3fs %7s %9.3fs %7s %14s\n' "$name" "$native" "$plain" "$(ratio "$plain" "$native")" \
     "$soft" "$(ratio "$soft" "$native")" "$replay" "$(ratio "$replay" "$native")" "$(ratio "$replay" "$soft")"
 done
 
