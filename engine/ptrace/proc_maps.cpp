@@ -5,6 +5,8 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -52,6 +54,19 @@ Result<uint64_t> read_status_mask(pid_t pid, const char* field) {
     if (line.rfind(prefix, 0) == 0) return std::stoull(line.substr(prefix.size()), nullptr, 16);
   }
   return make_error(ErrorKind::kOs, "no " + std::string(field) + " in " + path);
+}
+
+std::vector<uint64_t> thread_stack_pointers(pid_t pid) {
+  std::vector<uint64_t> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(entry.path() / "syscall");
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    if (words.size() != 3 && words.size() != 9) continue;
+    out.push_back(std::strtoull(words[words.size() - 2].c_str(), nullptr, 16));
+  }
+  return out;
 }
 
 Status wait_until_zombie(pid_t tid) {

@@ -4,8 +4,6 @@
 
 #include <array>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -60,15 +58,7 @@ namespace {
 std::vector<std::pair<uint64_t, uint64_t>> dead_stack(pid_t pid, const std::vector<ptrace::MapEntry>& maps) {
   constexpr uint64_t kRedZone = 128;
   std::vector<std::pair<uint64_t, uint64_t>> out;
-  std::error_code ec;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    std::ifstream in(entry.path() / "syscall");
-    std::vector<std::string> words;
-    for (std::string w; in >> w;) words.push_back(w);
-    // "-1 sp pc" between syscalls, "nr a0 .. a5 sp pc" inside one, "running" otherwise.
-    if (words.size() != 3 && words.size() != 9) continue;
-    const uint64_t sp = std::strtoull(words[words.size() - 2].c_str(), nullptr, 16);
+  for (uint64_t sp : ptrace::thread_stack_pointers(pid)) {
     for (const ptrace::MapEntry& m : maps) {
       if (sp >= m.start && sp < m.end && sp - kRedZone > m.start) out.emplace_back(m.start, sp - kRedZone);
     }

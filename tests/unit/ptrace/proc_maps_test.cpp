@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/ptrace/proc_maps.h"
@@ -41,6 +43,36 @@ TEST(ProcMaps, ReadsOwnMapsAndStatus) {
   ASSERT_TRUE(ign.ok());
   EXPECT_FALSE(read_status_mask(getpid(), "NoSuchField").ok());
   EXPECT_FALSE(read_maps(999999999).ok());
+}
+
+}  // namespace
+}  // namespace ebb::ptrace
+
+namespace ebb::ptrace {
+namespace {
+
+// A child blocked in pause(): one stack pointer, inside its [stack] mapping.
+TEST(ProcMaps, StackPointersOfBlockedThreads) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  std::vector<uint64_t> sps;
+  for (int i = 0; i < 200 && sps.empty(); ++i) {
+    usleep(5000);
+    sps = thread_stack_pointers(child);
+  }
+  auto maps = read_maps(child);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  ASSERT_EQ(sps.size(), 1u);
+  ASSERT_TRUE(maps.ok());
+  bool in_stack = false;
+  for (const MapEntry& m : *maps) in_stack |= m.name == "[stack]" && sps[0] >= m.start && sps[0] < m.end;
+  EXPECT_TRUE(in_stack) << std::hex << sps[0];
+  EXPECT_TRUE(thread_stack_pointers(child).empty()) << "gone";
 }
 
 }  // namespace
