@@ -96,7 +96,7 @@ std::optional<std::string> cache_root() {
 }
 
 std::string entry_name(const ticks::ContentHashes& hashes, uint64_t size) {
-  return hex(hashes.fnv) + "-" + hex(size);
+  return hex(hashes.lanes) + "-" + hex(size);
 }
 
 // The whole file, or nullopt (with a debug line) when it is missing, unreadable or too large.

@@ -3,7 +3,7 @@
 // does not decode libc again (docs/ticks.md).
 //
 // Entries (ticks/scan_cache.h) are files
-//   <cache>/scans/<ebb's build-id>-<Zydis version>/<FNV-1a of the code>-<code size>   (hex)
+//   <cache>/scans/<ebb's build-id>-<Zydis version>/<mix_hash_lanes of the code>-<code size>   (hex)
 // where <cache> is $EBB_CACHE_DIR (empty or "off": no disk cache), else $XDG_CACHE_HOME/ebb
 // (an absolute path), else $HOME/.cache/ebb. Without a GNU build-id in ebb's executable there
 // is no disk cache: nothing else tells ebb's builds apart. Files are written whole (a temporary

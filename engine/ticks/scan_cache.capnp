@@ -11,7 +11,7 @@ struct ScanEntry {
   magic @0 :UInt64;         # kScanCacheMagic: not some other capnp message
   version @1 :UInt32;       # kScanCacheFormat
   codeSize @2 :UInt64;      # bytes of code scanned
-  fnv @3 :UInt64;           # FNV-1a 64 of the code
+  lanes @3 :UInt64;         # mix_hash_lanes of the code (format 3; FNV-1a 64 before)
   mix @4 :UInt64;           # the word-at-a-time hash of the code (scan_cache.cpp)
   loadAddress @5 :UInt64;   # where the scan was made: the base of the offsets below
   tables @6 :List(JumpTable);

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <exception>
 
-#include "engine/base/fnv.h"
 #include "engine/base/mix_hash.h"
 #include "engine/ticks/scan_cache.capnp.h"
 
@@ -32,7 +31,7 @@ static_assert(sizeof(TickSite) == 48 && sizeof(AddrRange) == 16 && sizeof(JumpTa
 // Every field of the entry, in a fixed order: the check that the file holds what was written.
 uint64_t checksum(const ScanCacheEntry& e) {
   MixHash h;
-  for (uint64_t v : {uint64_t{e.version}, e.code_size, e.hashes.fnv, e.hashes.mix,
+  for (uint64_t v : {uint64_t{e.version}, e.code_size, e.hashes.lanes, e.hashes.mix,
                      e.load_address.addr(), uint64_t{e.tables.size()}, uint64_t{e.cases.size()},
                      uint64_t{e.scan.sites.size()}, uint64_t{e.scan.undecodable.size()},
                      uint64_t{e.scan.unpatchable.size()}, e.scan.instructions}) {
@@ -98,7 +97,7 @@ Result<ScanCacheEntry> read_entry(schema::ScanEntry::Reader m) {
   ScanCacheEntry e;
   e.version = m.getVersion();
   e.code_size = m.getCodeSize();
-  e.hashes = {m.getFnv(), m.getMix()};
+  e.hashes = {m.getLanes(), m.getMix()};
   e.load_address = RemoteAddr(m.getLoadAddress());
   const uint64_t size = e.code_size;
   if (e.load_address.addr() == 0 || size > UINT64_MAX - e.load_address.addr())
@@ -154,11 +153,9 @@ std::string describe(const kj::Exception& ex) {
 }  // namespace
 
 ContentHashes content_hashes(std::span<const uint8_t> code) {
-  Fnv64 fnv;
-  fnv.add(code.data(), code.size());
   MixHash mix;
   mix.add(code);
-  return {fnv.value(), mix.value()};
+  return {mix_hash_lanes(code), mix.value()};
 }
 
 ScanCacheEntry make_scan_entry(std::span<const uint8_t> code, RemoteAddr load_address,
@@ -181,7 +178,7 @@ std::vector<uint8_t> encode_scan_entry(const ScanCacheEntry& e) {
   m.setMagic(kScanCacheMagic);
   m.setVersion(e.version);
   m.setCodeSize(e.code_size);
-  m.setFnv(e.hashes.fnv);
+  m.setLanes(e.hashes.lanes);
   m.setMix(e.hashes.mix);
   m.setLoadAddress(e.load_address.addr());
   auto tables = m.initTables(static_cast<unsigned>(e.tables.size()));

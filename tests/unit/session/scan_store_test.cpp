@@ -66,7 +66,7 @@ class ScanStoreTest : public ::testing::Test {
   }
 
   std::string path_of(const std::vector<uint8_t>& code) {
-    return *scan_store_dir() + "/" + hex(ticks::content_hashes(code).fnv) + "-" + hex(code.size());
+    return *scan_store_dir() + "/" + hex(ticks::content_hashes(code).lanes) + "-" + hex(code.size());
   }
   static size_t files_under(const std::string& dir) {
     std::error_code ec;

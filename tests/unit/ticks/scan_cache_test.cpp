@@ -117,21 +117,31 @@ TEST(ScanCache, HandWrittenScanComesBack) {
 TEST(ScanCache, TheTwoHashesSeeEveryByte) {
   std::vector<uint8_t> code = hand_code();
   const ContentHashes h = content_hashes(code);
-  EXPECT_NE(h.fnv, h.mix);
+  EXPECT_NE(h.lanes, h.mix);
   for (size_t i = 0; i < code.size(); ++i) {
     for (int bit = 0; bit < 8; ++bit) {
       code[i] ^= uint8_t(1 << bit);
       const ContentHashes g = content_hashes(code);
-      EXPECT_NE(g.fnv, h.fnv) << i << ":" << bit;
+      EXPECT_NE(g.lanes, h.lanes) << i << ":" << bit;
       EXPECT_NE(g.mix, h.mix) << i << ":" << bit;
       code[i] ^= uint8_t(1 << bit);
     }
+  }
+  // Past the lanes' 32-byte steps too.
+  std::vector<uint8_t> longer_code(100);
+  for (size_t i = 0; i < longer_code.size(); ++i) longer_code[i] = static_cast<uint8_t>(i * 37 + 11);
+  const ContentHashes lh = content_hashes(longer_code);
+  for (size_t i = 0; i < longer_code.size(); ++i) {
+    longer_code[i] ^= 0x40;
+    EXPECT_NE(content_hashes(longer_code).lanes, lh.lanes) << i;
+    EXPECT_NE(content_hashes(longer_code).mix, lh.mix) << i;
+    longer_code[i] ^= 0x40;
   }
   // Length counts too (a trailing zero byte, in and after a whole word).
   for (size_t n : {size_t{7}, size_t{8}, size_t{9}, size_t{16}}) {
     std::vector<uint8_t> zeros(n, 0), longer(n + 1, 0);
     EXPECT_NE(content_hashes(zeros).mix, content_hashes(longer).mix) << n;
-    EXPECT_NE(content_hashes(zeros).fnv, content_hashes(longer).fnv) << n;
+    EXPECT_NE(content_hashes(zeros).lanes, content_hashes(longer).lanes) << n;
   }
 }
 
