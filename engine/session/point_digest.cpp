@@ -33,7 +33,7 @@ void store_point_digest(schema::MemoryDigest::Builder out, const PointDigest& d)
 
 PointDigest load_point_digest(schema::MemoryDigest::Reader in) { return {in.getNear(), in.getAll()}; }
 
-Result<uint64_t> near_digest(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock) {
+uint64_t near_digest(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock) {
   const std::array<uint64_t, 16> pointers = {regs.rax, regs.rbx, regs.rcx, regs.rdx, regs.rsi, regs.rdi,
                                              regs.rbp, regs.rsp, regs.r8,  regs.r9,  regs.r10, regs.r11,
                                              regs.r12, regs.r13, regs.r14, regs.r15};
@@ -100,22 +100,15 @@ Result<uint64_t> writable_memory_digest(ptrace::Tracee& t, const SoftClock& cloc
 }
 
 Result<PointDigest> point_digest(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock) {
-  PointDigest d;
-  auto near = near_digest(t, regs, clock);
-  if (!near) return near.error();
   auto all = writable_memory_digest(t, clock);
   if (!all) return all.error();
-  d.near = *near;
-  d.all = *all;
-  return d;
+  return PointDigest{near_digest(t, regs, clock), *all};
 }
 
 Result<bool> same_memory(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock,
                          const PointDigest& want) {
   if (!want.present()) return true;
-  auto near = near_digest(t, regs, clock);
-  if (!near) return near.error();
-  if (*near != want.near) return false;
+  if (near_digest(t, regs, clock) != want.near) return false;
   auto all = writable_memory_digest(t, clock);
   if (!all) return all.error();
   if (*all != want.all)

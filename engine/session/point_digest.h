@@ -30,8 +30,9 @@ struct PointDigest {
 void store_point_digest(schema::MemoryDigest::Builder out, const PointDigest& d);
 PointDigest load_point_digest(schema::MemoryDigest::Reader in);  // not present in older traces
 
-// The digests of `t`'s memory (in a ptrace-stop, with registers `regs`); never 0.
-Result<uint64_t> near_digest(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock);
+// The digests of `t`'s memory (in a ptrace-stop, with registers `regs`); never 0. Bytes that
+// cannot be read count as zeros (so they do in replay too).
+uint64_t near_digest(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock);
 Result<uint64_t> writable_memory_digest(ptrace::Tracee& t, const SoftClock& clock);
 Result<PointDigest> point_digest(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock);
 

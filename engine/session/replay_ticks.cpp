@@ -69,6 +69,16 @@ Status Replayer::check_ticks(ReplayTask& task) {
 namespace {
 constexpr uint8_t kInt3 = 0xcc;
 constexpr int kMaxVisits = 1 << 20;  // hits of the point's address at its tick before ebb gives up
+
+// The thread stands at the recorded point: it takes the recording's view of what same_state
+// leaves out there. The kernel's: a signal delivered right after another (in a syscall's wake)
+// keeps the syscall's number in orig_rax. The flags: dead at a short tick's pc
+// (SoftClock::flags_dead_at), where a thread moved out of a trampoline holds other ones.
+Status take_recorded_point(ptrace::Tracee& t, user_regs_struct regs, const user_regs_struct& want) {
+  regs.orig_rax = want.orig_rax;
+  regs.eflags = want.eflags;
+  return t.set_regs(regs);
+}
 }  // namespace
 
 // Runs `task` to tick `target` exactly: the trampoline whose tick makes it
@@ -130,9 +140,7 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
     if (!arch::same_state(*regs, want, clock.flags_dead_at(want.rip)))
       return check_.diverged("the thread reached tick " + std::to_string(target) + " at rip " + hex(regs->rip) +
                              " with other registers than the recording's (rip " + hex(want.rip) + ")");
-    regs->orig_rax = want.orig_rax;
-    regs->eflags = want.eflags;
-    return task.t.set_regs(*regs);
+    return take_recorded_point(task.t, *regs, want);
   }
   // One tick early: the point may lie after the tick sequence's store on the
   // path an armed interrupt would have left (the interrupt takes another).
@@ -154,18 +162,15 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
       if (!now) return now.error();
       auto same = *now == target ? same_memory(task.t, *regs, clock, memory) : Result<bool>(false);
       if (!same) return same.error();
-      if (*same) {
-        // The kernel's view too: a signal delivered right after another
-        // (in a syscall's wake) keeps the syscall's number there.
-        regs->orig_rax = want.orig_rax;
-        regs->eflags = want.eflags;
-        return task.t.set_regs(*regs);
-      }
+      if (*same) return take_recorded_point(task.t, *regs, want);
       if (*now == target) ++other_memory;
     }
     if (regs->rip == want.rip) {  // here before, with other registers: step off the address
-      const int differs = arch::first_difference(arch::to_array(*regs), arch::to_array(want), 0);
-      log_debug("run_to_point: at rip %s, %s differs (eflags %llx, recorded %llx)", hex(want.rip).c_str(), differs < 0 ? "memory" : arch::reg_name(static_cast<size_t>(differs)), (unsigned long long)regs->eflags, (unsigned long long)want.eflags);
+      if (debug_enabled()) {
+        const int differs = arch::first_difference(arch::to_array(*regs), arch::to_array(want));
+        log_debug("run_to_point: at rip %s, %s differs", hex(want.rip).c_str(),
+                  differs < 0 ? "only memory" : arch::reg_name(static_cast<size_t>(differs)));
+      }
       EBB_TRY(task.t.resume_step(0));
       auto stepped = task.t.wait();
       if (!stepped) return stepped.error();

@@ -95,9 +95,12 @@ std::optional<std::string> cache_root() {
   return std::nullopt;
 }
 
-std::string entry_name(const ticks::ContentHashes& hashes, uint64_t size) {
-  return hex(hashes.lanes) + "-" + hex(size);
+// The entry of the code with these hashes and size in `dir`; `suffix`: a file kept beside it.
+std::string entry_path(const std::string& dir, const ticks::ContentHashes& hashes, uint64_t size,
+                       const char* suffix = "") {
+  return dir + "/" + hex(hashes.lanes) + "-" + hex(size) + suffix;
 }
+constexpr const char* kTrampolinesSuffix = ".trampolines";
 
 // The whole file, or nullopt (with a debug line) when it is missing, unreadable or too large.
 std::optional<std::vector<uint8_t>> read_file(const std::string& path) {
@@ -158,7 +161,7 @@ std::optional<ticks::ScanCacheEntry> load_scan(std::span<const uint8_t> code) {
   auto dir = scan_store_dir();
   if (!dir || code.empty() || code.size() > kMaxStoredCodeSize) return std::nullopt;
   const ticks::ContentHashes hashes = ticks::content_hashes(code);
-  const std::string path = *dir + "/" + entry_name(hashes, code.size());
+  const std::string path = entry_path(*dir, hashes, code.size());
   auto bytes = read_file(path);
   std::optional<ticks::ScanCacheEntry> found;
   if (bytes) {
@@ -239,7 +242,7 @@ std::optional<ticks::ContentHashes> store_scan(std::span<const uint8_t> code, Re
   if (!dir) return std::nullopt;
   const ticks::ScanCacheEntry entry =
       ticks::make_scan_entry(code, load_address, std::move(tables), std::move(cases), std::move(scan));
-  const std::string path = *dir + "/" + entry_name(entry.hashes, entry.code_size);
+  const std::string path = entry_path(*dir, entry.hashes, entry.code_size);
   if (!write_whole(path, ticks::encode_scan_entry(entry))) return std::nullopt;
   g_stores.fetch_add(1, std::memory_order_relaxed);
   log_debug("scan cache: stored %zu sites in %s", entry.scan.sites.size(), path.c_str());
@@ -249,7 +252,7 @@ std::optional<ticks::ContentHashes> store_scan(std::span<const uint8_t> code, Re
 std::optional<StoredTrampolines> load_trampolines(const ticks::ContentHashes& hashes, uint64_t code_size) {
   auto dir = scan_store_dir();
   if (!dir) return std::nullopt;
-  const std::string path = *dir + "/" + entry_name(hashes, code_size) + ".trampolines";
+  const std::string path = entry_path(*dir, hashes, code_size, kTrampolinesSuffix);
   auto bytes = read_file(path);
   TrampolinesHeader h;
   if (!bytes) return std::nullopt;
@@ -295,7 +298,7 @@ void store_trampolines(const ticks::ContentHashes& hashes, uint64_t code_size, c
               h.layouts * sizeof(ticks::TrampolineLayout));
   const uint64_t sum = checksum_of(std::span<const uint8_t>(bytes).first(bytes.size() - 8));
   std::memcpy(bytes.data() + bytes.size() - 8, &sum, 8);
-  const std::string path = *dir + "/" + entry_name(hashes, code_size) + ".trampolines";
+  const std::string path = entry_path(*dir, hashes, code_size, kTrampolinesSuffix);
   if (write_whole(path, bytes)) log_debug("scan cache: stored %zu bytes of trampolines in %s", stored.code.size(), path.c_str());
 }
 
