@@ -11,8 +11,8 @@
 // next syscall, has to deliver it in the loop after 250 ms.
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/time.h>
+
+#include "prof_timer.h"
 
 #define MAX_HITS 4096
 static volatile unsigned long i_now;
@@ -25,17 +25,10 @@ static void on_prof(int sig) {
 }
 
 int main(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_prof;
-  sa.sa_flags = SA_RESTART;
-  sigaction(SIGPROF, &sa, NULL);
-  struct itimerval every = {{0, 2000}, {0, 2000}};
-  setitimer(ITIMER_PROF, &every, NULL);
+  start_prof_timer(on_prof, SA_RESTART, 2000);
   unsigned long acc = 0;
   for (i_now = 0; i_now < 1000000000ul; i_now++) acc = acc * 31 + i_now;
-  struct itimerval off = {{0, 0}, {0, 0}};
-  setitimer(ITIMER_PROF, &off, NULL);
+  stop_prof_timer();
   unsigned long sum = 0;
   for (int k = 0; k < nhits; k++) sum = sum * 131 + hits[k];
   printf("interrupted %d times, acc %lu, positions digest %lu\n", nhits, acc, sum);

@@ -9,8 +9,8 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/time.h>
+
+#include "prof_timer.h"
 
 static volatile unsigned long handled;
 static volatile unsigned long sink;
@@ -22,13 +22,7 @@ static void on_prof(int sig) {
 }
 
 int main(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_prof;
-  sa.sa_flags = SA_RESTART;
-  sigaction(SIGPROF, &sa, NULL);
-  struct itimerval tv = {{0, 1000}, {0, 1000}};
-  setitimer(ITIMER_PROF, &tv, NULL);
+  start_prof_timer(on_prof, SA_RESTART, 1000);
   uint64_t n = 2000000000, acc = 0, c = 0;
   // rcx counts up, rax accumulates it: acc = n(n+1)/2 when rcx survives every interruption.
   __asm__ volatile(
@@ -39,8 +33,7 @@ int main(void) {
       : "+a"(acc), "+c"(c), "+d"(n)
       :
       : "cc");
-  struct itimerval off = {{0, 0}, {0, 0}};
-  setitimer(ITIMER_PROF, &off, NULL);
+  stop_prof_timer();
   uint64_t want = 2000000000ull * 2000000001ull / 2;
   printf("%s (%s)\n", acc == want && c == 2000000000ull ? "registers intact" : "REGISTERS CORRUPTED",
          handled > 0 ? "interrupted" : "never interrupted");
