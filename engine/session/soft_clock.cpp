@@ -451,6 +451,23 @@ std::optional<ticks::TrampolineSet> stored_trampolines(const CachedScan& cached,
   return std::move(*set);
 }
 
+// The trampolines the disk keeps for this scan and distance, else new ones (kept on disk for the
+// next process).
+Result<ticks::TrampolineSet> stored_or_built(const CachedScan& cached, const ticks::SiteScan& scan,
+                                             const std::vector<uint8_t>& code, uint64_t start, uint64_t region) {
+  if (auto stored = stored_trampolines(cached, scan, code, start, region)) {
+    ++g_stored_trampolines;
+    return std::move(*stored);
+  }
+  auto built = ticks::build_trampolines(scan.sites, code, RemoteAddr(start), RemoteAddr(region),
+                                        RemoteAddr(ticks::kPerThreadBlock));
+  if (built && cached.hashes) {
+    store_trampolines(*cached.hashes, code.size(),
+                      {start, static_cast<int64_t>(region - start), built->code, built->layout});
+  }
+  return built;
+}
+
 // The trampolines of `scan` (the scan of `cached`'s bytes at `start`) in a region at `region`:
 // those last built from the same scan at the same distance, moved, else those the disk keeps,
 // else built (and stored; kept in memory from the second use on).
@@ -465,15 +482,7 @@ Result<ticks::TrampolineSet> trampolines_for(const CachedScan& cached, const tic
     return ticks::move_trampolines(cached.trampolines->set,
                                    static_cast<int64_t>(start - cached.trampolines->start));
   }
-  Result<ticks::TrampolineSet> built = make_error(ErrorKind::kBadInput, "not built");
-  if (auto stored = stored_trampolines(cached, scan, code, start, region)) {
-    ++g_stored_trampolines;
-    built = std::move(*stored);
-  } else {
-    built = ticks::build_trampolines(scan.sites, code, RemoteAddr(start), RemoteAddr(region),
-                                     RemoteAddr(ticks::kPerThreadBlock));
-    if (built && cached.hashes) store_trampolines(*cached.hashes, code.size(), {start, distance, built->code, built->layout});
-  }
+  auto built = stored_or_built(cached, scan, code, start, region);
   if (built && ++cached.builds >= 2) {
     cached.trampolines = std::make_shared<const CachedScan::Trampolines>(
         CachedScan::Trampolines{start, distance, *built});
