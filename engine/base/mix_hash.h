@@ -1,7 +1,8 @@
-// A word-at-a-time multiply-xorshift hash, 64 bits: fast (8 bytes a step) and unlike FNV-1a, for
-// checks and cache keys (never for anything an adversary could choose to collide). Its values are
-// stored in the scan cache's entries on disk (engine/ticks/scan_cache.h): a change to it makes
-// every stored entry a miss.
+// A word-at-a-time multiply-xorshift hash, 64 bits: fast (8 bytes a step, where FNV-1a goes a
+// byte at a time), for checks and cache keys (never for anything an adversary could choose to
+// collide). Its values are stored on disk: in the scan cache's entries (engine/ticks/
+// scan_cache.h: a change makes every entry a miss) and in traces (the soft clock's patch digests
+// and memory digests: a change makes replay of older traces diverge).
 #pragma once
 
 #include <cstddef>
@@ -13,8 +14,7 @@ namespace ebb {
 
 // A word-at-a-time multiply-xorshift: each 64-bit word is mixed into the state by a multiply
 // (carries spread low bits up) and a shift-xor (high bits back down); the tail goes in as one
-// word with the length. Different enough from FNV-1a's byte-wise xor-multiply that a change
-// both miss is vanishingly unlikely.
+// word with the length.
 class MixHash {
  public:
   void add(uint64_t w) {

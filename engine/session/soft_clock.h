@@ -42,7 +42,7 @@ struct TickPatchRecord {
   uint64_t trampolines = 0, trampolines_size = 0;  // the region ebb mapped for its trampolines
                                                    // (0, 0 when the mapping has no jump site)
   uint64_t counter_block = 0;                      // the address space's counter block
-  // A hash (FNV-1a 64) of the mapping's and regions' addresses, the trampoline bytes and every
+  // A hash (MixHash) of the mapping's and regions' addresses, the trampoline bytes and every
   // patch written. Replay compares: a different digest is a divergence.
   uint64_t digest = 0;
   uint32_t jump_sites = 0, trap_sites = 0;  // statistics: patched, and left alone (phase 1)
