@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -29,10 +30,11 @@ constexpr size_t kMaxAutoCheckpoints = 48;
 constexpr uint64_t kMaxBackSteps = 200000;  // ~40 us each here: ~8 s
 
 int interval_ms(int made) {
-  static const int base = [] {
+  static const int base = [] {  // 0: at every event boundary (tests)
     const char* text = getenv("EBB_CHECKPOINT_INTERVAL_MS");
-    int v = text ? atoi(text) : 0;
-    return v > 0 ? v : kDefaultIntervalMs;
+    char* end = nullptr;
+    const long v = text ? strtol(text, &end, 10) : -1;
+    return text && *text && *end == '\0' && v >= 0 && v <= INT32_MAX ? static_cast<int>(v) : kDefaultIntervalMs;
   }();
   return base * (1 + made / kSlowdownEvery);
 }
