@@ -37,8 +37,10 @@ class ReplayChecks {
                                                 schema::InstructionEvent::Reader ev) const;
   Status exit(const ptrace::Stop& stop, schema::ExitEvent::Reader ev) const;
 
- private:
+ // What a stop was, for a message: "the program received SIGCHLD".
   std::string describe_stop(const ptrace::Stop& stop) const;
+
+ private:
   Status compare_regs(const user_regs_struct& got, const user_regs_struct& want, uint32_t ignore,
                       const std::string& where) const;
   trace::TraceReader& r_;

@@ -171,6 +171,7 @@ class Replayer {
   Status exec_stub(ReplayTask& task);
   Status run_stub_to_syscall_exit(ReplayTask& task);
   Status on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev);
+  Result<ptrace::Stop> run_clone(ReplayTask& parent);
   Status on_exit(pid_t tid, schema::ExitEvent::Reader ev);
   Result<ptrace::Stop> wait_for_death(ReplayTask& task);
   void reap_others_of(pid_t tgid, pid_t except);

@@ -188,6 +188,29 @@ Status Replayer::on_exec(pid_t tid, schema::ExecEvent::Reader ev) {
   return ok_status();
 }
 
+// Runs the clone/fork/vfork the parent is stopped before to its ptrace
+// event. A signal pending in the parent makes the kernel give up a fork and
+// restart it (-ERESTARTNOINTR at the exit stop). In replay that signal is a
+// foreign one: SIGCHLD from a child whose death the replay has already
+// reaped, which in the recording came only after the fork had got past its
+// check. wait_for drops it; the restarted call stops at its entry again.
+Result<ptrace::Stop> Replayer::run_clone(ReplayTask& parent) {
+  constexpr int64_t kErestartNoIntr = 513;
+  constexpr int kMaxRestarts = 100;
+  for (int restarts = 0;; ++restarts) {
+    EBB_TRY(parent.t.resume_syscall(0));
+    auto stop = wait_for(parent);
+    if (!stop || stop->kind != ptrace::StopKind::kSyscall || restarts == kMaxRestarts) return stop;
+    auto regs = parent.t.regs();
+    if (!regs) return regs.error();
+    if (static_cast<int64_t>(regs->rax) != -kErestartNoIntr) return stop;
+    log_debug("the clone in %d was interrupted by a foreign signal: restarting it", parent.t.pid());
+    EBB_TRY(parent.t.resume_syscall(0));
+    stop = wait_for(parent);
+    if (!stop || stop->kind != ptrace::StopKind::kSyscall) return stop;
+  }
+}
+
 // The parent is stopped before its clone/fork/vfork. The syscall runs for
 // real, the child is adopted under its recorded tid, and the parent is left
 // in the kernel: its syscall's exit is its next event.
@@ -209,12 +232,12 @@ Status Replayer::on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev) {
     ctid = clone_args[2];
   }
   bool vfork = nr == SYS_vfork || (flags & CLONE_VFORK);
-  EBB_TRY(parent.t.resume_syscall(0));
-  stop = wait_for(parent);
+  stop = run_clone(parent);
   if (!stop) return stop.error();
   if (stop->kind != ptrace::StopKind::kEvent ||
       (stop->event != PTRACE_EVENT_CLONE && stop->event != PTRACE_EVENT_FORK && stop->event != PTRACE_EVENT_VFORK))
-    return check_.diverged("the clone creating task " + std::to_string(ev.getChildTid()) + " failed in replay");
+    return check_.diverged("the clone creating task " + std::to_string(ev.getChildTid()) + " failed in replay (" +
+                           check_.describe_stop(*stop) + ")");
   auto child_tid = parent.t.event_msg();
   if (!child_tid) return child_tid.error();
   EBB_TRY(parent.t.resume_syscall(0));
