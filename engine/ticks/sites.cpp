@@ -320,6 +320,83 @@ bool flags_dead_at(const Sweep& s, uint64_t address) {
   return false;
 }
 
+// Where the direct branches and calls to each target come from: the lowest and highest source
+// address, by target. A target with no entry here (a jump-table case) has unknown sources.
+struct TargetSources {
+  uint64_t target, lowest, highest;
+};
+std::vector<TargetSources> target_sources(const Sweep& s) {
+  std::vector<TargetSources> out;
+  for (const InsnInfo& in : s.insns) {
+    if (in.has_target && in.target >= s.base && in.target < s.limit)
+      out.push_back({in.target, in.address, in.address});
+  }
+  std::sort(out.begin(), out.end(), [](const TargetSources& a, const TargetSources& b) {
+    return a.target < b.target || (a.target == b.target && a.lowest < b.lowest);
+  });
+  std::vector<TargetSources> merged;
+  for (const TargetSources& t : out) {
+    if (!merged.empty() && merged.back().target == t.target) {
+      merged.back().highest = t.highest;
+    } else {
+      merged.push_back(t);
+    }
+  }
+  return merged;
+}
+
+// Back-edges whose every pass enters a counted function (sites.h, "A loop that calls"): the
+// loop's last call is a direct call to a kJump entry of the mapping, no call follows it before
+// the branch, and nothing after it is reached from elsewhere: every jump or call target in
+// (call, branch] has all its known sources there, and none is only an indirect target.
+class CallCountedLoops {
+ public:
+  CallCountedLoops(const Sweep& s, const std::vector<TickSite>& sites)
+      : s_(s), sources_(target_sources(s)) {
+    for (const TickSite& t : sites) {
+      if (t.method == SiteMethod::kJump && t.kind != SiteKind::kBackEdge) counted_entries_.push_back(t.address.addr());
+    }
+  }
+
+  bool counted_by_call(const TickSite& back_edge) const {
+    constexpr size_t kMaxLoopInstructions = 4096;
+    auto branch = s_.index_at(back_edge.address.addr());
+    auto head = s_.index_at(back_edge.target.addr());
+    if (!branch || !head || *head >= *branch || *branch - *head > kMaxLoopInstructions) return false;
+    if (overlaps(s_.unpatchable, back_edge.target.addr(), s_.end_of(*branch))) return false;
+    for (size_t i = *branch; i-- > *head;) {
+      const InsnInfo& in = s_.insns[i];
+      if (in.flow == Flow::kIndirectCall) return false;
+      if (in.flow != Flow::kCall) continue;
+      if (!std::binary_search(counted_entries_.begin(), counted_entries_.end(), in.target)) return false;
+      return entered_only_through(s_.end_of(i), s_.end_of(*branch));
+    }
+    return false;
+  }
+
+ private:
+  // Whether every target in [start, end) is reached only from inside [start, end).
+  bool entered_only_through(uint64_t start, uint64_t end) const {
+    auto it = std::lower_bound(s_.targets.begin(), s_.targets.end(), start);
+    for (; it != s_.targets.end() && *it < end; ++it) {
+      auto src = std::lower_bound(sources_.begin(), sources_.end(), *it,
+                                  [](const TargetSources& t, uint64_t a) { return t.target < a; });
+      if (src == sources_.end() || src->target != *it) return false;  // an indirect target
+      if (src->lowest < start || src->highest >= end) return false;
+    }
+    return true;
+  }
+
+  const Sweep& s_;
+  std::vector<TargetSources> sources_;
+  std::vector<uint64_t> counted_entries_;  // sorted: sites come by address
+};
+
+void drop_back_edges_counted_by_calls(const Sweep& s, std::vector<TickSite>& sites) {
+  CallCountedLoops loops(s, sites);
+  std::erase_if(sites, [&](const TickSite& t) { return t.kind == SiteKind::kBackEdge && loops.counted_by_call(t); });
+}
+
 }  // namespace
 
 const char* trap_reason_name(TrapReason reason) {
@@ -439,6 +516,7 @@ Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_
   SiteScan scan;
   scan.sites.reserve(candidates.size());
   for (const Candidate& c : candidates) scan.sites.push_back(selector.select(c));
+  drop_back_edges_counted_by_calls(s, scan.sites);
   selector.count_at_heads(scan.sites);
   for (TickSite& site : scan.sites) {
     if (site.method != SiteMethod::kJump) continue;

@@ -27,7 +27,10 @@
 // before it), then the ones that start with it (the branch and the loop's exit code); an entry
 // tries the instructions that start at it. A back-edge that gets neither is counted at its loop
 // head (kAtHead): a kLoopHead site at its target, whose range starts there, counts every pass
-// (entering the loop too: more ticks, as deterministic); heads come after every other site. Sites are patched greedily in address order, and a
+// (entering the loop too: more ticks, as deterministic); heads come after every other site.
+// A loop whose every pass enters a counted function gets no back-edge site at all (its last call
+// is a direct call to a kJump entry of the mapping, no call follows it, and nothing after it is
+// reached from outside; docs/ticks.md): the entry ticks once a pass. Sites are patched greedily in address order, and a
 // range may not overlap one chosen earlier. Undecodable bytes make the bytes around them
 // unpatchable: no site inside and no range across them.
 #pragma once

@@ -584,5 +584,67 @@ TEST(UncountedRanges, UnpatchableBytesAndClipping) {
   EXPECT_TRUE(uncounted_ranges(scan(code), RemoteAddr(kBase + 40), RemoteAddr(kBase + 64)).empty());
 }
 
+// `f: push rbp; mov rbp, rsp; pop rbp; ret`: an entry that gets a jump patch (5 bytes).
+const std::vector<uint8_t> kCountedFunction = {0x55, 0x48, 0x89, 0xe5, 0x5d, 0xc3};
+
+std::vector<uint8_t> with_counted_function(std::vector<uint8_t> code) {
+  code.insert(code.end(), kCountedFunction.begin(), kCountedFunction.end());
+  return code;
+}
+
+TEST(CallCountedLoops, ALoopThatCallsACountedFunctionNeedsNoBackEdgeSite) {
+  auto code = with_counted_function(bytes({
+      0x89, 0xdf,                    // 0: L: mov edi, ebx
+      0xe8, 0x05, 0x00, 0x00, 0x00,  // 2: call f
+      0xff, 0xcb,                    // 7: dec ebx
+      0x75, 0xf5,                    // 9: jne L
+      0xc3,                          // b: ret
+  }));                               // c: f
+  SiteScan s = scan(code);
+  ASSERT_EQ(s.sites.size(), 1u);  // every pass enters f, which counts: no site at the jne
+  EXPECT_EQ(s.sites[0].address.addr(), kBase + 0xc);
+  EXPECT_EQ(s.sites[0].kind, SiteKind::kEntry);
+  EXPECT_EQ(s.sites[0].method, SiteMethod::kJump);
+  EXPECT_TRUE(uncounted(code).empty());
+}
+
+TEST(CallCountedLoops, AJumpIntoTheLoopPastTheCallKeepsTheBackEdge) {
+  auto code = with_counted_function(bytes({
+      0x85, 0xdb,                    // 0: test ebx, ebx
+      0x74, 0x07,                    // 2: je M (enters the loop after the call)
+      0x89, 0xdf,                    // 4: L: mov edi, ebx
+      0xe8, 0x05, 0x00, 0x00, 0x00,  // 6: call f
+      0xff, 0xcb,                    // b: M: dec ebx
+      0x75, 0xf5,                    // d: jne L
+      0xc3,                          // f: ret
+  }));                               // 10: f
+  SiteScan s = scan(code);
+  EXPECT_EQ(site_at(s, kBase + 0xd).kind, SiteKind::kBackEdge);
+  EXPECT_EQ(site_at(s, kBase + 0x10).method, SiteMethod::kJump);
+}
+
+TEST(CallCountedLoops, OnlyTheLastCallOfTheLoopServesAndItMustCount) {
+  // The counted call is followed by an indirect one: the back-edge keeps its site.
+  auto indirect_after = with_counted_function(bytes({
+      0xe8, 0x07, 0x00, 0x00, 0x00,  // 0: L: call f
+      0xff, 0xd0,                    // 5: call rax
+      0xff, 0xcb,                    // 7: dec ebx
+      0x75, 0xf5,                    // 9: jne L
+      0xc3,                          // b: ret
+  }));                               // c: f
+  EXPECT_EQ(site_at(scan(indirect_after), kBase + 0x9).kind, SiteKind::kBackEdge);
+  // The called function's entry is not patched (one byte, a trap): it does not count.
+  auto uncounted_callee = bytes({
+      0xe8, 0x05, 0x00, 0x00, 0x00,  // 0: L: call f
+      0xff, 0xcb,                    // 5: dec ebx
+      0x75, 0xf7,                    // 7: jne L
+      0xc3,                          // 9: ret
+      0xc3,                          // a: f: ret
+  });
+  SiteScan s = scan(uncounted_callee);
+  EXPECT_EQ(site_at(s, kBase + 0xa).method, SiteMethod::kTrap);
+  EXPECT_EQ(site_at(s, kBase + 0x7).kind, SiteKind::kBackEdge);
+}
+
 }  // namespace
 }  // namespace ebb::ticks::testing
