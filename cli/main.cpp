@@ -36,7 +36,7 @@ const char* kTopUsage =
     "\n"
     "commands:\n"
     "  record [-o DIR] [--] PROG [ARGS...]  run PROG under ebb and write a trace\n"
-    "  replay [TRACE] [-- GDB-ARGS...]     debug a replay in gdb (forward execution)\n"
+    "  replay [TRACE] [-- GDB-ARGS...]     debug a replay in gdb, forwards and backwards\n"
     "  replay --server ADDR [TRACE]        serve a replay to a debugger that connects\n"
     "  replay --autopilot [TRACE]          re-execute a trace to its end, alone\n"
     "  ps [TRACE]                          list the recorded processes\n"
@@ -46,9 +46,11 @@ const char* kTopUsage =
     "TRACE is a trace directory or a name in the trace folder; without it, the\n"
     "latest trace. The trace folder is $EBB_TRACE_DIR, else ~/.local/share/ebb.\n"
     "Run `ebb <command> --help` for a command's options.\n"
-    "Threads and child processes are recorded; a thread that spins without\n"
-    "syscalls keeps the others waiting (no preemption yet). Under gdb the\n"
-    "replay runs forward only (no reverse execution or checkpoints yet).\n";
+    "Threads and child processes are recorded. With the tick clock (on by\n"
+    "default: `ebb record --help`, --ticks) a thread that spins without\n"
+    "syscalls is preempted and signals land mid-loop, at the same points in\n"
+    "replay. Under gdb the replay runs forwards and backwards (reverse-continue,\n"
+    "reverse-step, checkpoints): `ebb replay --help`.\n";
 
 // Ends ebb the way the program ended: same exit status, or death by the same
 // signal (without a core file of ebb's own).
