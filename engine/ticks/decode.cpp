@@ -128,8 +128,10 @@ void summarise_instruction(const ZydisDecodedInstruction& insn, uint64_t address
   if (insn.cpu_flags) {
     const ZydisAccessedFlags& f = *insn.cpu_flags;
     info->flags_read = static_cast<uint16_t>(f.tested & kStatusFlags);
+    // A flag left undefined counts as written, but ZF (decode.h).
     if (!count_may_be_zero(insn.mnemonic))
-      info->flags_written = static_cast<uint16_t>((f.modified | f.set_0 | f.set_1) & kStatusFlags);
+      info->flags_written = static_cast<uint16_t>(
+          (f.modified | f.set_0 | f.set_1 | (f.undefined & ~ZYDIS_CPUFLAG_ZF)) & kStatusFlags);
   }
 }
 

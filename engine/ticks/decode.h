@@ -39,10 +39,13 @@ struct InsnInfo {
   // (jump_table_bases); absolute_table is the disp32, sign-extended.
   bool absolute_table_index = false;
   uint64_t absolute_table = 0;
-  // Status flags (ZYDIS_CPUFLAG_CF, PF, AF, ZF, SF, OF) it reads, and those it always sets to a
-  // defined value (a shift or rotate writes none: with a count of 0 it leaves them all; a flag
-  // the manual calls undefined after it, AF after `and`, PF after `mul`, may keep its old value,
-  // which a later syscall saves in r11 and replay compares).
+  // Status flags (ZYDIS_CPUFLAG_CF, PF, AF, ZF, SF, OF) it reads, and those it writes. A shift
+  // or rotate by a register writes none: with a count of 0 it leaves them all. A flag the manual
+  // calls undefined after it (AF after `test`, PF after `mul`) counts as written: no program can
+  // depend on it, and should the CPU keep the old value there (this Xeon clears AF after test,
+  // and, imul and bsf), the short tick's is the same at every tick (AF 0, PF 1, CF SF OF 0), so
+  // a later pushf or syscall (r11) sees the same in record and replay. Not ZF, which the armed
+  // tick sets: an undefined ZF is not a write.
   uint16_t flags_read = 0, flags_written = 0;
 };
 

@@ -300,25 +300,52 @@ std::vector<AddrRange> to_ranges(const std::vector<Span>& spans) {
   return out;
 }
 
-// Whether the status flags are dead at `address`: the straight-line instructions from there
-// write all six before any reads one, within kFlagsWindow instructions, with no branch, call,
-// return or non-memory trap (a syscall saves the flags in r11) on the way.
-bool flags_dead_at(const Sweep& s, uint64_t address) {
-  constexpr int kFlagsWindow = 12;
-  auto index = s.index_at(address);
-  if (!index) return false;
-  uint16_t written = 0;
-  for (size_t i = *index; i < s.insns.size() && i < *index + kFlagsWindow; ++i) {
-    const InsnInfo& in = s.insns[i];
-    if (i > *index && !s.contiguous(i)) return false;
-    if (in.flags_read & ~written) return false;
-    // Not past a branch or a trap, whatever they write (a syscall saves the flags in r11 first).
-    if (in.flow != Flow::kNext || (in.may_fault && !in.memory_fault)) return false;
-    written |= in.flags_written;
-    if (written == detail::kStatusFlags) return true;
+// Whether the status flags are dead at `address`: on every path from there, all six are written
+// before any is read, within kFlagsBudget instructions over all paths. The walk follows
+// straight-line code, direct jumps and both ways of a conditional branch (that reads only flags
+// already written); it gives up (live) at a call, a return, an indirect jump and a non-memory
+// trap (a syscall saves the flags in r11, which replay compares).
+class FlagsWalk {
+ public:
+  explicit FlagsWalk(const Sweep& s) : s_(s) {}
+
+  bool dead_at(uint64_t address) {
+    budget_ = kFlagsBudget;
+    return dead_from(s_.index_at(address), 0);
   }
-  return false;
-}
+
+ private:
+  static constexpr int kFlagsBudget = 24;
+
+  bool dead_from(std::optional<size_t> index, uint16_t written) {
+    while (index) {
+      if (--budget_ < 0) return false;
+      const InsnInfo& in = s_.insns[*index];
+      if ((in.flags_read & ~written) || (in.may_fault && !in.memory_fault)) return false;
+      written |= in.flags_written;
+      if (written == detail::kStatusFlags) return true;
+      switch (in.flow) {
+        case Flow::kNext: index = next(*index); break;
+        case Flow::kJump: index = s_.index_at(in.target); break;
+        case Flow::kCondBranch:
+        case Flow::kShortBranch:
+          if (!dead_from(s_.index_at(in.target), written)) return false;
+          index = next(*index);
+          break;
+        default: return false;  // a call, return, indirect jump or stop
+      }
+    }
+    return false;  // into the middle of an instruction, or off the decode
+  }
+
+  std::optional<size_t> next(size_t i) const {
+    if (i + 1 < s_.insns.size() && s_.contiguous(i + 1)) return i + 1;
+    return std::nullopt;
+  }
+
+  const Sweep& s_;
+  int budget_ = 0;
+};
 
 // Where the direct branches and calls to each target come from: the lowest and highest source
 // address, by target. A target with no entry here (a jump-table case) has unknown sources.
@@ -345,17 +372,44 @@ std::vector<TargetSources> target_sources(const Sweep& s) {
   return merged;
 }
 
-// Back-edges whose every pass enters a counted function (sites.h, "A loop that calls"): the
-// loop's last call is a direct call to a kJump entry of the mapping, no call follows it before
-// the branch, and nothing after it is reached from elsewhere: every jump or call target in
-// (call, branch] has all its known sources there, and none is only an indirect target.
-class CallCountedLoops {
+// Back-edges that need no tick of their own (sites.h, docs/ticks.md "Back-edges without a site"):
+//  - not a loop: from its target, straight-line code returns (an epilogue the compiler placed
+//    above the branch); a pass back to the branch goes through a new call;
+//  - into a counted entry: the target is a function entry with a jump patch, which counts the pass;
+//  - a loop that calls a counted function on every pass: the loop's last call is a direct call to
+//    a jump-patched entry of the mapping, no call follows it before the branch, and nothing after
+//    it is reached from elsewhere (every jump or call target in (call, branch] has all its known
+//    sources there, and none is only an indirect target).
+class RedundantBackEdges {
  public:
-  CallCountedLoops(const Sweep& s, const std::vector<TickSite>& sites)
+  RedundantBackEdges(const Sweep& s, const std::vector<TickSite>& sites)
       : s_(s), sources_(target_sources(s)) {
     for (const TickSite& t : sites) {
       if (t.method == SiteMethod::kJump && t.kind != SiteKind::kBackEdge) counted_entries_.push_back(t.address.addr());
     }
+  }
+
+  bool redundant(const TickSite& back_edge) const {
+    return returns_from(back_edge.target.addr()) || counted_entry(back_edge.target.addr()) ||
+           counted_by_call(back_edge);
+  }
+
+ private:
+  bool counted_entry(uint64_t address) const {
+    return std::binary_search(counted_entries_.begin(), counted_entries_.end(), address);
+  }
+
+  // Whether the straight-line code at `address` reaches a return, with no branch or call first.
+  bool returns_from(uint64_t address) const {
+    constexpr size_t kMaxEpilogue = 32;
+    auto index = s_.index_at(address);
+    for (size_t n = 0; index && n < kMaxEpilogue; ++n) {
+      const InsnInfo& in = s_.insns[*index];
+      if (in.flow == Flow::kReturn) return !overlaps(s_.unpatchable, address, s_.end_of(*index));
+      if (in.flow != Flow::kNext || *index + 1 >= s_.insns.size() || !s_.contiguous(*index + 1)) return false;
+      index = *index + 1;
+    }
+    return false;
   }
 
   bool counted_by_call(const TickSite& back_edge) const {
@@ -368,13 +422,12 @@ class CallCountedLoops {
       const InsnInfo& in = s_.insns[i];
       if (in.flow == Flow::kIndirectCall) return false;
       if (in.flow != Flow::kCall) continue;
-      if (!std::binary_search(counted_entries_.begin(), counted_entries_.end(), in.target)) return false;
+      if (!counted_entry(in.target)) return false;
       return entered_only_through(s_.end_of(i), s_.end_of(*branch));
     }
     return false;
   }
 
- private:
   // Whether every target in [start, end) is reached only from inside [start, end).
   bool entered_only_through(uint64_t start, uint64_t end) const {
     auto it = std::lower_bound(s_.targets.begin(), s_.targets.end(), start);
@@ -392,9 +445,9 @@ class CallCountedLoops {
   std::vector<uint64_t> counted_entries_;  // sorted: sites come by address
 };
 
-void drop_back_edges_counted_by_calls(const Sweep& s, std::vector<TickSite>& sites) {
-  CallCountedLoops loops(s, sites);
-  std::erase_if(sites, [&](const TickSite& t) { return t.kind == SiteKind::kBackEdge && loops.counted_by_call(t); });
+void drop_redundant_back_edges(const Sweep& s, std::vector<TickSite>& sites) {
+  RedundantBackEdges edges(s, sites);
+  std::erase_if(sites, [&](const TickSite& t) { return t.kind == SiteKind::kBackEdge && edges.redundant(t); });
 }
 
 }  // namespace
@@ -516,11 +569,12 @@ Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_
   SiteScan scan;
   scan.sites.reserve(candidates.size());
   for (const Candidate& c : candidates) scan.sites.push_back(selector.select(c));
-  drop_back_edges_counted_by_calls(s, scan.sites);
+  drop_redundant_back_edges(s, scan.sites);
   selector.count_at_heads(scan.sites);
+  FlagsWalk flags(s);
   for (TickSite& site : scan.sites) {
     if (site.method != SiteMethod::kJump) continue;
-    site.flags_dead = flags_dead_at(s, site.kind == SiteKind::kBackEdge ? site.target.addr() : site.address.addr());
+    site.flags_dead = flags.dead_at(site.kind == SiteKind::kBackEdge ? site.target.addr() : site.address.addr());
   }
   scan.undecodable = to_ranges(s.undecodable);
   scan.unpatchable = to_ranges(s.unpatchable);

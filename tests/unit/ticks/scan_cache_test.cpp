@@ -56,12 +56,15 @@ std::vector<uint8_t> hand_code() {
       0x75, 0xf8,                    // 6: jne L
       0xe8, 0xf3, 0xff, 0xff, 0xff,  // 8: call L
       0xc3,                          // d: ret
-      0x48, 0x8b, 0x07,              // e: M: mov rax, [rdi]
-      0x48, 0xff, 0xcf,              // 11: dec rdi
+      0x48, 0xff, 0xcf,              // e: M: dec rdi
+      0x48, 0xf7, 0xf1,              // 11: div rcx (may fault: the back-edge is a trap site)
       0x75, 0xf8,                    // 14: jne M
       0xc3,                          // 16: ret
-      0x06, 0x06,                    // 17: undecodable
-      0xc3,                          // 19: ret
+      0x90, 0x90, 0x90, 0x90, 0x90,  // 17: nops, so that the loop above is not unpatchable
+      0x90, 0x90, 0x90, 0x90, 0x90,  //
+      0x90, 0x90, 0x90, 0x90, 0x90,  //
+      0x06, 0x06,                    // 26: undecodable
+      0xc3,                          // 28: ret
   });
 }
 
@@ -102,9 +105,9 @@ TEST(ScanCache, HandWrittenScanComesBack) {
   for (const TickSite& s : e.scan.sites) (s.method == SiteMethod::kJump ? jump : other) = true;
   EXPECT_TRUE(jump && other);
   ASSERT_EQ(e.scan.undecodable.size(), 1u);
-  EXPECT_EQ(e.scan.undecodable[0], (AddrRange{RemoteAddr(kBase + 0x17), 2}));
+  EXPECT_EQ(e.scan.undecodable[0], (AddrRange{RemoteAddr(kBase + 0x26), 2}));
   ASSERT_EQ(e.scan.unpatchable.size(), 1u);
-  EXPECT_EQ(e.scan.unpatchable[0].start.addr(), kBase + 0x8);  // 15 bytes before, clamped after
+  EXPECT_EQ(e.scan.unpatchable[0].start.addr(), kBase + 0x17);  // 15 bytes before, clamped after
   EXPECT_EQ(e.code_size, hand_code().size());
   EXPECT_EQ(e.hashes, content_hashes(hand_code()));
 

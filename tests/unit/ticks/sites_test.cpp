@@ -120,10 +120,29 @@ TEST(Sites, LoopBackToAFunctionEntryCountsThere) {
       0xc3,                          // 17: ret
   });
   SiteScan s = scan(code);
-  ASSERT_EQ(s.sites.size(), 2u);  // the entry serves as the loop's head: no new site
+  // The entry counts every pass: the back-edge gets no site, and no head is made.
+  ASSERT_EQ(s.sites.size(), 1u);
   EXPECT_EQ(site_at(s, kBase + 0xb).kind, SiteKind::kEntry);
   EXPECT_EQ(site_at(s, kBase + 0xb).method, SiteMethod::kJump);
-  EXPECT_EQ(site_at(s, kBase + 0x15).method, SiteMethod::kAtHead);
+}
+
+TEST(Sites, ABackwardJumpToAnEpilogueIsNoLoop) {
+  auto code = bytes({
+      0x53,                    // 0: push rbx
+      0x85, 0xff,              // 1: test edi, edi
+      0x74, 0x06,              // 3: je 0xb
+      0x5b,                    // 5: out: pop rbx
+      0x48, 0x89, 0xf8,        // 6: mov rax, rdi
+      0xc3,                    // 9: ret
+      0x90,                    // a: nop
+      0x48, 0xff, 0xc7,        // b: inc rdi
+      0xeb, 0xf5,              // e: jmp out (backward, but out returns: no pass comes back)
+  });
+  EXPECT_TRUE(scan(code).sites.empty());
+  // The same with a branch before the return: a possible loop, which keeps its site.
+  code[6] = 0x75;  // 6: jne 0xb (then 8: ...)
+  code[7] = 0x03;
+  EXPECT_FALSE(scan(code).sites.empty());
 }
 
 TEST(Sites, ForwardRangeServesWhenTheBackwardOneCannot) {
@@ -582,6 +601,32 @@ TEST(UncountedRanges, UnpatchableBytesAndClipping) {
   code.resize(64, 0x90);
   EXPECT_EQ(uncounted(code), (std::vector<AddrRange>{{RemoteAddr(kBase), 2 + kResyncAfter}}));
   EXPECT_TRUE(uncounted_ranges(scan(code), RemoteAddr(kBase + 40), RemoteAddr(kBase + 64)).empty());
+}
+
+// The flags' liveness follows jumps and both ways of a branch, and gives up at a call, a return
+// or a trap before all six are written.
+TEST(Sites, FlagsLivenessFollowsJumpsAndBranches) {
+  auto entry_then = [](std::vector<uint8_t> body) {
+    std::vector<uint8_t> code = bytes({0xe8, 0x01, 0x00, 0x00, 0x00, 0xc3});  // call f; ret; f:
+    code.insert(code.end(), body.begin(), body.end());
+    TickSite site = site_at(scan(code), kBase + 6);
+    EXPECT_EQ(site.method, SiteMethod::kJump);  // flags_dead means something for jump sites only
+    return site;
+  };
+  // push rbp; mov rbp, rsp; jmp g; g: test edi, edi (AF undefined: counts as written); ret
+  EXPECT_TRUE(entry_then({0x55, 0x48, 0x89, 0xe5, 0xeb, 0x00, 0x85, 0xff, 0xc3}).flags_dead);
+  // push rbp; mov rbp, rsp; pop rbp; ret: the return comes first
+  EXPECT_FALSE(entry_then({0x55, 0x48, 0x89, 0xe5, 0x5d, 0xc3}).flags_dead);
+  // push rbx; inc ebx (not CF); jz x; add eax, eax; ret; x: xor ecx, ecx; ret: dead both ways
+  EXPECT_TRUE(entry_then({0x53, 0xff, 0xc3, 0x74, 0x03, 0x01, 0xc0, 0xc3, 0x31, 0xc9, 0xc3}).flags_dead);
+  // the same with x: adc ecx, 0 (reads CF, which the tick set)
+  EXPECT_FALSE(entry_then({0x53, 0xff, 0xc3, 0x74, 0x03, 0x01, 0xc0, 0xc3, 0x83, 0xd1, 0x00, 0xc3}).flags_dead);
+  // pushfq; pop rax; mov rbx, rax; ret: the flags become data
+  EXPECT_FALSE(entry_then({0x9c, 0x58, 0x48, 0x89, 0xc3, 0xc3}).flags_dead);
+  // mov eax, 39; nop; syscall: r11 would hold the tick's flags
+  EXPECT_FALSE(entry_then({0xb8, 0x27, 0x00, 0x00, 0x00, 0x90, 0x0f, 0x05, 0xc3}).flags_dead);
+  // push rbx; imul eax, eax (ZF undefined: not a write); pushfq; ...
+  EXPECT_FALSE(entry_then({0x53, 0x0f, 0xaf, 0xc0, 0x9c, 0x58, 0xc3}).flags_dead);
 }
 
 // `f: push rbp; mov rbp, rsp; pop rbp; ret`: an entry that gets a jump patch (5 bytes).
