@@ -344,13 +344,12 @@ struct Built {
 };
 
 // The site's branch in the trampoline, going to `taken` when taken (nothing for a jmp).
-void emit_branch(Emitter& e, const Displaced& d, size_t b, Emitter::Label taken, uint64_t target) {
+// The site's loop/jrcxz (a jcc is emitted inverted by emit_back_edge; a jmp needs nothing: the
+// taken path follows).
+void emit_short_branch(Emitter& e, const Displaced& d, size_t b, Emitter::Label taken, uint64_t target) {
   const InsnInfo& br = d.info(b);
   const uint64_t b_end = br.address + br.length;
-  if (br.flow == Flow::kCondBranch) {
-    e.mark(branch_pc(br.address, br.address == d.start, 0, true));
-    e.jcc(d.insns[b].condition, taken);
-  } else if (br.flow == Flow::kShortBranch) {
+  if (br.flow == Flow::kShortBranch) {
     // loop/jrcxz have only rel8: `op +2; jmp +5; jmp taken`, prefixes kept. After the copy, the
     // branch has run: the thread is at its fall-through, or at its target with the tick pending.
     e.mark(branch_pc(br.address, br.address == d.start, 0, true));
@@ -365,28 +364,40 @@ void emit_branch(Emitter& e, const Displaced& d, size_t b, Emitter::Label taken,
   }
 }
 
+// The copies after the site's branch (its fall-through), then back to the original code.
+void emit_fall_through(Emitter& e, const Displaced& d, size_t b) {
+  for (size_t i = b + 1; i < d.count; ++i) {
+    e.mark(relocated_pc(d.info(i).address, detail::movable_copy(d.info(i).address, d.start, false)));
+    relocate(e, d, i);
+  }
+  if (!ends_flow(d.back())) {  // the branch itself, when last, is a jcc/loop
+    e.mark(exit_pc(d.end));
+    e.jmp(d.end);
+  }
+}
+
+// A jcc is copied inverted, so that the loop's hot path (taken) runs on into the tick and leaves
+// by one jump: `jncc fall_through; tick; jmp target`. loop/jrcxz keep their sense (rel8 only).
 Built emit_back_edge(Emitter& e, const TickSite& site, const Displaced& d, uint64_t block) {
   Built built{e.pc(), 0};
   const uint64_t target = site.target.addr();
   size_t b = 0;
   while (d.info(b).address != site.address.addr()) ++b;
-  Emitter::Label taken = e.new_label(), interrupt = e.new_label();
+  Emitter::Label taken = e.new_label(), interrupt = e.new_label(), fall_through = e.new_label();
   for (size_t i = 0; i < b; ++i) {
     e.mark(relocated_pc(d.info(i).address, detail::movable_copy(d.info(i).address, d.start, true)));
     relocate(e, d, i);
   }
-  emit_branch(e, d, b, taken, target);
-  if (d.info(b).flow != Flow::kJump) {
-    for (size_t i = b + 1; i < d.count; ++i) {
-      e.mark(relocated_pc(d.info(i).address, detail::movable_copy(d.info(i).address, d.start, false)));
-      relocate(e, d, i);
-    }
-    if (!ends_flow(d.back())) {  // the branch itself, when last, is a jcc/loop
-      e.mark(exit_pc(d.end));
-      e.jmp(d.end);
-    }
+  const Flow flow = d.info(b).flow;
+  if (flow == Flow::kCondBranch) {
+    const InsnInfo& br = d.info(b);
+    e.mark(branch_pc(br.address, br.address == d.start, 0, true));
+    e.jcc(d.insns[b].condition ^ 1, fall_through);
+  } else if (flow == Flow::kShortBranch) {
+    emit_short_branch(e, d, b, taken, target);
+    emit_fall_through(e, d, b);
   } else {
-    EBB_ASSERT(b + 1 == d.count);
+    EBB_ASSERT(flow == Flow::kJump && b + 1 == d.count);
   }
   e.bind(taken);
   emit_count(e, block, interrupt, target, -1, 0, site.flags_dead);
@@ -395,6 +406,10 @@ Built emit_back_edge(Emitter& e, const TickSite& site, const Displaced& d, uint6
   e.bind(interrupt);
   built.interrupt_resume = emit_interrupt(e, block, target, 0, site.flags_dead);
   e.jmp(target);
+  if (flow == Flow::kCondBranch) {
+    e.bind(fall_through);
+    emit_fall_through(e, d, b);
+  }
   return built;
 }
 

@@ -17,9 +17,13 @@
 // rip-relative when within rel32 of the trampoline, else absolutely (it must then lie below 2 GiB).
 //
 // Layouts (`end` is the first byte after the displaced instructions):
-//   back-edge: [copies before the branch] [jcc taken | loop/jrcxz taken | nothing for jmp]
-//              [copies after the branch; jmp end]  taken: tick; jmp target
-//              interrupt: ...; jmp target
+//   back-edge: [copies before the branch] then, for a jcc, the inverted jcc (the hot, taken
+//              path runs on without a jump):
+//                jncc fall; taken: tick; jmp target  interrupt: ...; jmp target
+//                fall: [copies after the branch; jmp end]
+//              for loop/jrcxz: [loop/jrcxz taken] [copies after the branch; jmp end]
+//                taken: tick; jmp target  interrupt: ...; jmp target
+//              for a jmp: taken: tick; jmp target  interrupt: ...; jmp target
 //   entry:     interrupt: ...; jmp copies
 //              entry: tick  copies: [the displaced copies]; jmp end
 // A copy of jcc/jmp rel8 becomes rel32; a rip-relative disp32 is rewritten; a copy whose last

@@ -120,7 +120,7 @@ TEST(Trampoline, BackEdgeLayoutAndPcMap) {
   EXPECT_EQ(branch[0].where.original.addr(), kBase + 0xe);  // jne: its bytes lie under the jmp
   EXPECT_FALSE(branch[0].where.movable);
   Decoded jcc = decode_at(t, branch[0].offset);
-  EXPECT_EQ(jcc.insn.mnemonic, ZYDIS_MNEMONIC_JNZ);
+  EXPECT_EQ(jcc.insn.mnemonic, ZYDIS_MNEMONIC_JZ);  // inverted: the taken path runs on
   EXPECT_EQ(jcc.insn.length, 6);  // widened to rel32
   // Breakpoints on displaced instructions go to their copies.
   EXPECT_EQ(map.copy_of(RemoteAddr(kBase + 0xb)), RemoteAddr(kTrampolines + reloc[0].offset));
@@ -130,14 +130,15 @@ TEST(Trampoline, BackEdgeLayoutAndPcMap) {
 
   auto exits = in_region(t, TrampolineRegion::kExit);
   ASSERT_EQ(exits.size(), 2u);
-  EXPECT_EQ(exits[0].where.original.addr(), kBase + 0x10);  // not taken: after the range
-  EXPECT_EQ(absolute(decode_at(t, exits[0].offset)), kBase + 0x10);
-  EXPECT_EQ(exits[1].where.original.addr(), kBase + 0x7);  // taken, counted: to L
-  EXPECT_EQ(absolute(decode_at(t, exits[1].offset)), kBase + 0x7);
-  EXPECT_EQ(absolute(jcc), kTrampolines + branch[0].offset + 6 + 5);  // to the tick
+  EXPECT_EQ(exits[0].where.original.addr(), kBase + 0x7);  // taken, counted: to L
+  EXPECT_EQ(absolute(decode_at(t, exits[0].offset)), kBase + 0x7);
+  EXPECT_EQ(exits[1].where.original.addr(), kBase + 0x10);  // not taken: after the range
+  EXPECT_EQ(absolute(decode_at(t, exits[1].offset)), kBase + 0x10);
+  EXPECT_EQ(absolute(jcc), kTrampolines + exits[1].offset);  // je: to the way out
 
   auto counting = in_region(t, TrampolineRegion::kCounting);
   ASSERT_EQ(counting.size(), 6u);
+  EXPECT_EQ(counting[0].offset, branch[0].offset + 6);  // jne taken: falls into the tick
   for (size_t i = 0; i < counting.size(); ++i) {
     EXPECT_EQ(counting[i].where.original.addr(), kBase + 0x7);
     EXPECT_TRUE(counting[i].where.movable);
