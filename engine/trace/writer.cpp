@@ -260,21 +260,22 @@ Result<std::unique_ptr<TraceWriter>> TraceWriter::create(const std::string& dir,
   return std::unique_ptr<TraceWriter>(new TraceWriter(std::move(impl)));
 }
 
+// The event's segments are serialized straight into the chunk's buffer: one copy (an exec
+// snapshot or a library's mapping is megabytes).
 Status TraceWriter::append(capnp::MessageBuilder& event) {
   EBB_TRY(impl_->usable());
-  std::vector<uint8_t> bytes = flat_bytes(event);
-  if (bytes.size() > kMaxChunkRawSize) {
+  auto segments = event.getSegmentsForOutput();
+  const size_t size = capnp::computeSerializedSizeInWords(segments) * sizeof(capnp::word);
+  if (size > kMaxChunkRawSize) {
     return make_error(ErrorKind::kUnsupported,
-                      "event " + std::to_string(impl_->appended) + " is " +
-                          std::to_string(bytes.size()) + " bytes; a trace chunk holds at most " +
-                          std::to_string(kMaxChunkRawSize) + " bytes");
+                      "event " + std::to_string(impl_->appended) + " is " + std::to_string(size) +
+                          " bytes; a trace chunk holds at most " + std::to_string(kMaxChunkRawSize) + " bytes");
   }
-  if (impl_->buffer.size() + bytes.size() > kMaxChunkRawSize) EBB_TRY(hand_over());
-  if (impl_->buffer.empty()) {
-    impl_->buffer = std::move(bytes);
-  } else {
-    impl_->buffer.insert(impl_->buffer.end(), bytes.begin(), bytes.end());
-  }
+  if (impl_->buffer.size() + size > kMaxChunkRawSize) EBB_TRY(hand_over());
+  const size_t at = impl_->buffer.size();
+  impl_->buffer.resize(at + size);
+  kj::ArrayOutputStream out(kj::arrayPtr(impl_->buffer.data() + at, size));
+  capnp::writeMessage(out, segments);
   ++impl_->buffered;
   ++impl_->appended;
   if (impl_->buffer.size() > kFlushBytes || impl_->buffered >= kFlushEvents) return hand_over();
