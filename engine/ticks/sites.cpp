@@ -373,8 +373,9 @@ std::vector<TargetSources> target_sources(const Sweep& s) {
 }
 
 // Back-edges that need no tick of their own (sites.h, docs/ticks.md "Back-edges without a site"):
-//  - not a loop: from its target, straight-line code returns (an epilogue the compiler placed
-//    above the branch); a pass back to the branch goes through a new call;
+//  - not a loop: no path from its target comes back to the branch (an epilogue the compiler
+//    placed above the branch, a shared tail that returns); a pass back to the branch goes
+//    through a new call of the function;
 //  - into a counted entry: the target is a function entry with a jump patch, which counts the pass;
 //  - a loop that calls a counted function on every pass: the loop's last call is a direct call to
 //    a jump-patched entry of the mapping, no call follows it before the branch, and nothing after
@@ -390,8 +391,8 @@ class RedundantBackEdges {
   }
 
   bool redundant(const TickSite& back_edge) const {
-    return returns_from(back_edge.target.addr()) || counted_entry(back_edge.target.addr()) ||
-           counted_by_call(back_edge);
+    return counted_entry(back_edge.target.addr()) ||
+           no_way_back(back_edge.target.addr(), back_edge.address.addr()) || counted_by_call(back_edge);
   }
 
  private:
@@ -399,17 +400,56 @@ class RedundantBackEdges {
     return std::binary_search(counted_entries_.begin(), counted_entries_.end(), address);
   }
 
-  // Whether the straight-line code at `address` reaches a return, with no branch or call first.
-  bool returns_from(uint64_t address) const {
-    constexpr size_t kMaxEpilogue = 32;
-    auto index = s_.index_at(address);
-    for (size_t n = 0; index && n < kMaxEpilogue; ++n) {
-      const InsnInfo& in = s_.insns[*index];
-      if (in.flow == Flow::kReturn) return !overlaps(s_.unpatchable, address, s_.end_of(*index));
-      if (in.flow != Flow::kNext || *index + 1 >= s_.insns.size() || !s_.contiguous(*index + 1)) return false;
-      index = *index + 1;
+  // Whether no path from `target` comes back to `branch` (their back-edge is then no loop): a
+  // search over direct control flow, within kMaxSearch instructions, where a path ends at a
+  // return or at a jump to a counted entry, goes on after a call (which returns there, or into
+  // code that counts its own loops) unless it calls an entry that does not count, and fails at
+  // an indirect jump, a trap or the edge of the decode.
+  bool no_way_back(uint64_t target, uint64_t branch) const {
+    constexpr size_t kMaxSearch = 96;
+    std::vector<size_t> todo;
+    size_t seen = 0;
+    ++epoch_;  // marks this search's instructions in stamp_
+    auto push = [&](std::optional<size_t> i) {
+      if (!i) return false;
+      if (stamp_[*i] != epoch_) {
+        stamp_[*i] = epoch_;
+        ++seen;
+        todo.push_back(*i);
+      }
+      return true;
+    };
+    auto next = [&](size_t i) -> std::optional<size_t> {
+      if (i + 1 < s_.insns.size() && s_.contiguous(i + 1)) return i + 1;
+      return std::nullopt;
+    };
+    if (!push(s_.index_at(target))) return false;
+    while (!todo.empty()) {
+      if (seen > kMaxSearch) return false;
+      const size_t i = todo.back();
+      todo.pop_back();
+      const InsnInfo& in = s_.insns[i];
+      if (in.address == branch || overlaps(s_.unpatchable, in.address, s_.end_of(i))) return false;
+      switch (in.flow) {
+        case Flow::kReturn: break;
+        case Flow::kNext:
+        case Flow::kIndirectCall:
+          if (!push(next(i))) return false;
+          break;
+        case Flow::kCall:
+          if (!counted_entry(in.target) || !push(next(i))) return false;
+          break;
+        case Flow::kJump:
+          if (!counted_entry(in.target) && !push(s_.index_at(in.target))) return false;
+          break;
+        case Flow::kCondBranch:
+        case Flow::kShortBranch:
+          if (!push(s_.index_at(in.target)) || !push(next(i))) return false;
+          break;
+        default: return false;  // an indirect jump, a trap
+      }
     }
-    return false;
+    return true;
   }
 
   bool counted_by_call(const TickSite& back_edge) const {
@@ -443,6 +483,8 @@ class RedundantBackEdges {
   const Sweep& s_;
   std::vector<TargetSources> sources_;
   std::vector<uint64_t> counted_entries_;  // sorted: sites come by address
+  mutable std::vector<uint32_t> stamp_ = std::vector<uint32_t>(s_.insns.size());  // by instruction
+  mutable uint32_t epoch_ = 0;
 };
 
 void drop_redundant_back_edges(const Sweep& s, std::vector<TickSite>& sites) {

@@ -139,10 +139,43 @@ TEST(Sites, ABackwardJumpToAnEpilogueIsNoLoop) {
       0xeb, 0xf5,              // e: jmp out (backward, but out returns: no pass comes back)
   });
   EXPECT_TRUE(scan(code).sites.empty());
-  // The same with a branch before the return: a possible loop, which keeps its site.
+  // The same with a branch back to the jmp on the way: a loop, which keeps its site.
   code[6] = 0x75;  // 6: jne 0xb (then 8: ...)
   code[7] = 0x03;
   EXPECT_FALSE(scan(code).sites.empty());
+}
+
+TEST(Sites, NoWayBackSearchesEveryPathFromTheTarget) {
+  auto code = bytes({
+      0xe8, 0x0e, 0x00, 0x00, 0x00,  // 0: call f
+      0xc3,                          // 5: ret
+      0x85, 0xff,                    // 6: out: test edi, edi
+      0x74, 0x03,                    // 8: je 0xd
+      0x31, 0xc0,                    // a: xor eax, eax
+      0xc3,                          // c: ret
+      0xb8, 0x01, 0x00, 0x00, 0x00,  // d: mov eax, 1
+      0xc3,                          // 12: ret
+      0x48, 0xff, 0xc7,              // 13: f: inc rdi (an entry with a site inside: a trap)
+      0xeb, 0xee,                    // 16: jmp out: both ways from out return
+      0xc3,                          // 18: ret
+  });
+  SiteScan s = scan(code);
+  for (const TickSite& t : s.sites) EXPECT_NE(t.kind, SiteKind::kBackEdge) << std::hex << t.address.addr();
+  // A call on the way to an entry that does not count (f's, a trap) could come back: kept.
+  auto calls_back = bytes({
+      0xe8, 0x0b, 0x00, 0x00, 0x00,  // 0: call f
+      0xc3,                          // 5: ret
+      0x85, 0xff,                    // 6: out: test edi, edi
+      0x74, 0x05,                    // 8: je 0xf
+      0xe8, 0x01, 0x00, 0x00, 0x00,  // a: call f
+      0xc3,                          // f: ret
+      0x48, 0xff, 0xc7,              // 10: f: inc rdi (a trap, as above)
+      0xeb, 0xf1,                    // 13: jmp out
+      0xc3,                          // 15: ret
+  });
+  SiteScan again = scan(calls_back);
+  EXPECT_EQ(site_at(again, kBase + 0x10).method, SiteMethod::kTrap);
+  EXPECT_EQ(site_at(again, kBase + 0x13).kind, SiteKind::kBackEdge);
 }
 
 TEST(Sites, ForwardRangeServesWhenTheBackwardOneCannot) {
