@@ -33,6 +33,11 @@ struct Sweep {
   }
   uint64_t end_of(size_t i) const { return insns[i].address + insns[i].length; }
   bool contiguous(size_t i) const { return i > 0 && end_of(i - 1) == insns[i].address; }
+  // The instruction that follows i in memory, when the decode has one there.
+  std::optional<size_t> next(size_t i) const {
+    if (i + 1 < insns.size() && contiguous(i + 1)) return i + 1;
+    return std::nullopt;
+  }
 };
 
 void add_undecodable(Sweep& s, uint64_t address) {
@@ -325,22 +330,17 @@ class FlagsWalk {
       written |= in.flags_written;
       if (written == detail::kStatusFlags) return true;
       switch (in.flow) {
-        case Flow::kNext: index = next(*index); break;
+        case Flow::kNext: index = s_.next(*index); break;
         case Flow::kJump: index = s_.index_at(in.target); break;
         case Flow::kCondBranch:
         case Flow::kShortBranch:
           if (!dead_from(s_.index_at(in.target), written)) return false;
-          index = next(*index);
+          index = s_.next(*index);
           break;
         default: return false;  // a call, return, indirect jump or stop
       }
     }
     return false;  // into the middle of an instruction, or off the decode
-  }
-
-  std::optional<size_t> next(size_t i) const {
-    if (i + 1 < s_.insns.size() && s_.contiguous(i + 1)) return i + 1;
-    return std::nullopt;
   }
 
   const Sweep& s_;
@@ -419,10 +419,6 @@ class RedundantBackEdges {
       }
       return true;
     };
-    auto next = [&](size_t i) -> std::optional<size_t> {
-      if (i + 1 < s_.insns.size() && s_.contiguous(i + 1)) return i + 1;
-      return std::nullopt;
-    };
     if (!push(s_.index_at(target))) return false;
     while (!todo.empty()) {
       if (seen > kMaxSearch) return false;
@@ -434,17 +430,17 @@ class RedundantBackEdges {
         case Flow::kReturn: break;
         case Flow::kNext:
         case Flow::kIndirectCall:
-          if (!push(next(i))) return false;
+          if (!push(s_.next(i))) return false;
           break;
         case Flow::kCall:
-          if (!counted_entry(in.target) || !push(next(i))) return false;
+          if (!counted_entry(in.target) || !push(s_.next(i))) return false;
           break;
         case Flow::kJump:
           if (!counted_entry(in.target) && !push(s_.index_at(in.target))) return false;
           break;
         case Flow::kCondBranch:
         case Flow::kShortBranch:
-          if (!push(s_.index_at(in.target)) || !push(next(i))) return false;
+          if (!push(s_.index_at(in.target)) || !push(s_.next(i))) return false;
           break;
         default: return false;  // an indirect jump, a trap
       }
