@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <utility>
 
 namespace ebb::arch {
 
@@ -76,8 +79,17 @@ bool cpuid_faulting_supported() {
   return true;
 }
 
+// Each CPUID ebb executes is a trip to the hypervisor here (~30 us; a program's start-up asks
+// for ~70), so each (leaf, subleaf) is asked once per ebb process. ebb runs pinned to the CPU of
+// its tracees (session/cpu_pin.h), so even the per-CPU fields (APIC ids) stay what they were.
 CpuidResult cpuid_for_tracee(uint32_t leaf, uint32_t subleaf) {
-  CpuidResult r = raw_cpuid(leaf, subleaf);
+  static std::mutex mutex;
+  static std::map<std::pair<uint32_t, uint32_t>, CpuidResult> asked;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto [it, fresh] = asked.try_emplace({leaf, subleaf});
+  if (!fresh) return it->second;
+  CpuidResult& r = it->second;
+  r = raw_cpuid(leaf, subleaf);
   if (leaf == 1) r.ecx &= ~kLeaf1EcxRdrand;
   if (leaf == 7 && subleaf == 0) r.ebx &= ~(kLeaf7EbxHle | kLeaf7EbxRtm | kLeaf7EbxRdseed);
   return r;

@@ -32,8 +32,9 @@ namespace {
 // a killed recorder loses little, large enough that zstd compresses well.
 constexpr size_t kFlushBytes = 1u << 20;
 constexpr uint32_t kFlushEvents = 256;
-// After a huge event, do not keep its buffer around for the rest of the run.
-constexpr size_t kKeepBufferCapacity = 4u << 20;
+// A chunk this small is copied out of the buffer, which keeps its capacity for the next one; a
+// larger one (an exec snapshot, a library's mapping) takes the buffer with it, uncopied.
+constexpr size_t kCopyChunkAtMost = 256u << 10;
 // Raw bytes waiting for the writing thread before append waits for it.
 constexpr size_t kMaxQueuedBytes = 64u << 20;
 
@@ -294,11 +295,11 @@ Status TraceWriter::hand_over() {
   header.first_event = impl_->written;
   header.event_count = impl_->buffered;
   std::vector<uint8_t> raw;
-  if (impl_->buffer.capacity() > kKeepBufferCapacity) {
+  if (impl_->buffer.size() > kCopyChunkAtMost) {
     raw = std::move(impl_->buffer);
     impl_->buffer = {};
   } else {
-    raw = impl_->buffer;  // the buffer keeps its capacity for the next chunk
+    raw = impl_->buffer;
     impl_->buffer.clear();
   }
   EBB_TRY(impl_->write_chunk(header, std::move(raw)));
