@@ -591,6 +591,21 @@ std::vector<RemoteAddr> jump_table_cases(std::span<const JumpTable> tables,
   return cases;
 }
 
+namespace {
+
+uint64_t address_of(const TickSite& t) { return t.address.addr(); }
+uint64_t address_of(uint64_t a) { return a; }
+
+std::vector<TickSite> select_sites(const Sweep& s, const std::vector<Candidate>& candidates) {
+  Selector selector(s, candidates);
+  std::vector<TickSite> sites;
+  sites.reserve(candidates.size());
+  for (const Candidate& c : candidates) sites.push_back(selector.select(c));
+  return sites;
+}
+
+}  // namespace
+
 Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_address,
                                  std::span<const RemoteAddr> indirect_targets) {
   const uint64_t base = load_address.addr();
@@ -603,6 +618,17 @@ Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_
   std::sort(s.targets.begin(), s.targets.end());
   s.targets.erase(std::unique(s.targets.begin(), s.targets.end()), s.targets.end());
   std::vector<Candidate> candidates = find_candidates(s);
+  // Two passes: the back-edges the first drops no longer stand in the way of other sites' ranges
+  // (kOtherSite), so the second patches more entries, which can only count more (an entry's
+  // range starts at it: no earlier choice can take it), and drops those back-edges again.
+  std::vector<TickSite> first = select_sites(s, candidates);
+  drop_redundant_back_edges(s, first);
+  std::erase_if(candidates, [&](const Candidate& c) {
+    const uint64_t a = s.insns[c.index].address;
+    return c.kind == SiteKind::kBackEdge &&
+           !std::binary_search(first.begin(), first.end(), a,
+                               [](const auto& x, const auto& y) { return address_of(x) < address_of(y); });
+  });
   Selector selector(s, candidates);
   SiteScan scan;
   scan.sites.reserve(candidates.size());
