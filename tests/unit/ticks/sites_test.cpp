@@ -145,6 +145,24 @@ TEST(Sites, ABackwardJumpToAnEpilogueIsNoLoop) {
   EXPECT_FALSE(scan(code).sites.empty());
 }
 
+// A back-edge that turns out to need no site no longer keeps another site from its range: the
+// second selection pass patches the entry it stood in.
+TEST(Sites, ADroppedBackEdgeLeavesItsPlaceToAnEntry) {
+  auto code = bytes({
+      0xe8, 0x04, 0x00, 0x00, 0x00,  // 0: call f
+      0xc3,                          // 5: ret
+      0x31, 0xc0, 0xc3,              // 6: out: xor eax, eax; ret
+      0x48, 0xff, 0xc7,              // 9: f: inc rdi
+      0xeb, 0xf8,                    // c: jmp out (no loop: no site)
+      0xc3,                          // e: ret
+  });
+  SiteScan s = scan(code);
+  ASSERT_EQ(s.sites.size(), 1u);
+  EXPECT_EQ(s.sites[0].address.addr(), kBase + 9);
+  EXPECT_EQ(s.sites[0].method, SiteMethod::kJump);  // the first pass: another site inside
+  EXPECT_EQ(s.sites[0].patch_length, 5);
+}
+
 TEST(Sites, NoWayBackSearchesEveryPathFromTheTarget) {
   auto code = bytes({
       0xe8, 0x0e, 0x00, 0x00, 0x00,  // 0: call f
