@@ -406,7 +406,7 @@ class RedundantBackEdges {
   // code that counts its own loops) unless it calls an entry that does not count, and fails at
   // an indirect jump, a trap or the edge of the decode.
   bool no_way_back(uint64_t target, uint64_t branch) const {
-    constexpr size_t kMaxSearch = 96;
+    constexpr size_t kMaxSearch = 256;
     std::vector<size_t> todo;
     size_t seen = 0;
     ++epoch_;  // marks this search's instructions in stamp_
