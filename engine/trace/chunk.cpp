@@ -100,7 +100,6 @@ Result<ChunkHeader> decode_chunk_header(const uint8_t* in) {
 ChunkCompressor::ChunkCompressor() : cctx_(ZSTD_createCCtx()) {
   EBB_ASSERT_MSG(cctx_ != nullptr, "ZSTD_createCCtx failed");
   // The frame checksum lets the reader tell a damaged payload from a good one.
-  ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, kZstdLevel);
   ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 1);
 }
 
@@ -110,6 +109,8 @@ Result<std::vector<uint8_t>> ChunkCompressor::build(ChunkHeader header,
                                                     const std::vector<uint8_t>& raw) {
   EBB_ASSERT(raw.size() <= kMaxChunkRawSize && raw.size() % 8 == 0);
   std::vector<uint8_t> out(kChunkHeaderSize + ZSTD_compressBound(raw.size()));
+  ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel,
+                         raw.size() >= kFastChunkRawSize ? kZstdFastLevel : kZstdLevel);
   const size_t n = ZSTD_compress2(cctx_, out.data() + kChunkHeaderSize,
                                   out.size() - kChunkHeaderSize, raw.data(), raw.size());
   if (ZSTD_isError(n)) {

@@ -36,6 +36,11 @@ inline constexpr uint32_t kKnownChunkFlags = kChunkFlagTrailer;
 // refuses a single event this large.
 inline constexpr uint32_t kMaxChunkRawSize = 1u << 30;
 inline constexpr int kZstdLevel = 3;
+// A chunk this large (an exec snapshot, a library's bytes: start-up) is compressed at
+// kZstdFastLevel: a short program's recording ends waiting for it (~7 ms less for /bin/true
+// here), for ~10% more bytes.
+inline constexpr size_t kFastChunkRawSize = 512u << 10;
+inline constexpr int kZstdFastLevel = 1;
 
 struct ChunkHeader {
   uint32_t flags = 0;
