@@ -15,6 +15,7 @@
 #include "engine/session/address_space.h"
 #include "engine/session/event_codec.h"
 #include "engine/session/replay_task.h"
+#include "engine/syscalls/handlers.h"
 
 namespace ebb::session {
 
@@ -195,7 +196,6 @@ Status Replayer::on_exec(pid_t tid, schema::ExecEvent::Reader ev) {
 // reaped, which in the recording came only after the fork had got past its
 // check. wait_for drops it; the restarted call stops at its entry again.
 Result<ptrace::Stop> Replayer::run_clone(ReplayTask& parent) {
-  constexpr int64_t kErestartNoIntr = 513;
   constexpr int kMaxRestarts = 100;
   for (int restarts = 0;; ++restarts) {
     EBB_TRY(parent.t.resume_syscall(0));
@@ -203,7 +203,7 @@ Result<ptrace::Stop> Replayer::run_clone(ReplayTask& parent) {
     if (!stop || stop->kind != ptrace::StopKind::kSyscall || restarts == kMaxRestarts) return stop;
     auto regs = parent.t.regs();
     if (!regs) return regs.error();
-    if (static_cast<int64_t>(regs->rax) != -kErestartNoIntr) return stop;
+    if (static_cast<int64_t>(regs->rax) != -syscalls::abi::kERestartNoIntr) return stop;
     log_debug("the clone in %d was interrupted by a foreign signal: restarting it", parent.t.pid());
     EBB_TRY(parent.t.resume_syscall(0));
     stop = wait_for(parent);

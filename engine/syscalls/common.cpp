@@ -57,12 +57,6 @@ static_assert(abi::kMsgFlags == offsetof(struct msghdr, msg_flags));
 static_assert(abi::kMmsgLen == offsetof(struct mmsghdr, msg_len));
 
 namespace {
-// The kernel's restart codes (include/linux/errno.h), never seen by programs.
-constexpr int64_t kERestartSys = 512;
-constexpr int64_t kERestartNoIntr = 513;
-constexpr int64_t kERestartNoHand = 514;
-constexpr int64_t kERestartRestartBlock = 516;
-
 Error unreadable(const SyscallCall& call, uint64_t addr, size_t len) {
   return make_error(ErrorKind::kTraceeGone,
                     "cannot read " + std::to_string(len) + " bytes of tracee memory at " +
@@ -75,10 +69,10 @@ bool is_error(int64_t result) { return result >= -4095 && result <= -1; }
 bool was_interrupted(int64_t result) {
   switch (-result) {
     case EINTR:
-    case kERestartSys:
-    case kERestartNoIntr:
-    case kERestartNoHand:
-    case kERestartRestartBlock:
+    case abi::kERestartSys:
+    case abi::kERestartNoIntr:
+    case abi::kERestartNoHand:
+    case abi::kERestartRestartBlock:
       return true;
     default:
       return false;

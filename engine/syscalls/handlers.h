@@ -57,6 +57,12 @@ inline constexpr uint32_t kMsgControl = 32;
 inline constexpr uint32_t kMsgControllen = 40;
 inline constexpr uint32_t kMsgFlags = 48;
 inline constexpr uint32_t kMmsgLen = 56;
+// The kernel's restart codes (include/linux/errno.h), never seen by programs: a tracer sees them
+// at a syscall's exit stop, before signal delivery turns them into EINTR or a restart.
+inline constexpr int64_t kERestartSys = 512;
+inline constexpr int64_t kERestartNoIntr = 513;
+inline constexpr int64_t kERestartNoHand = 514;
+inline constexpr int64_t kERestartRestartBlock = 516;
 }  // namespace abi
 
 // --- Shared helpers (common.cpp) ---
