@@ -383,8 +383,8 @@ std::vector<TargetSources> target_sources(const Sweep& s) {
 //    sources there, and none is only an indirect target).
 class RedundantBackEdges {
  public:
-  RedundantBackEdges(const Sweep& s, const std::vector<TickSite>& sites)
-      : s_(s), sources_(target_sources(s)) {
+  RedundantBackEdges(const Sweep& s, const std::vector<TargetSources>& sources, const std::vector<TickSite>& sites)
+      : s_(s), sources_(sources) {
     for (const TickSite& t : sites) {
       if (t.method == SiteMethod::kJump && t.kind != SiteKind::kBackEdge) counted_entries_.push_back(t.address.addr());
     }
@@ -477,14 +477,15 @@ class RedundantBackEdges {
   }
 
   const Sweep& s_;
-  std::vector<TargetSources> sources_;
+  const std::vector<TargetSources>& sources_;
   std::vector<uint64_t> counted_entries_;  // sorted: sites come by address
   mutable std::vector<uint32_t> stamp_ = std::vector<uint32_t>(s_.insns.size());  // by instruction
   mutable uint32_t epoch_ = 0;
 };
 
-void drop_redundant_back_edges(const Sweep& s, std::vector<TickSite>& sites) {
-  RedundantBackEdges edges(s, sites);
+void drop_redundant_back_edges(const Sweep& s, const std::vector<TargetSources>& sources,
+                               std::vector<TickSite>& sites) {
+  RedundantBackEdges edges(s, sources, sites);
   std::erase_if(sites, [&](const TickSite& t) { return t.kind == SiteKind::kBackEdge && edges.redundant(t); });
 }
 
@@ -593,15 +594,18 @@ std::vector<RemoteAddr> jump_table_cases(std::span<const JumpTable> tables,
 
 namespace {
 
-uint64_t address_of(const TickSite& t) { return t.address.addr(); }
-uint64_t address_of(uint64_t a) { return a; }
-
-std::vector<TickSite> select_sites(const Sweep& s, const std::vector<Candidate>& candidates) {
-  Selector selector(s, candidates);
+std::vector<TickSite> select_all(Selector& selector, const std::vector<Candidate>& candidates) {
   std::vector<TickSite> sites;
   sites.reserve(candidates.size());
   for (const Candidate& c : candidates) sites.push_back(selector.select(c));
   return sites;
+}
+
+// Whether `sites` (by address) has one at `address`.
+bool has_site_at(const std::vector<TickSite>& sites, uint64_t address) {
+  auto it = std::lower_bound(sites.begin(), sites.end(), address,
+                             [](const TickSite& t, uint64_t a) { return t.address.addr() < a; });
+  return it != sites.end() && it->address.addr() == address;
 }
 
 }  // namespace
@@ -621,19 +625,17 @@ Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_
   // Two passes: the back-edges the first drops no longer stand in the way of other sites' ranges
   // (kOtherSite), so the second patches more entries, which can only count more (an entry's
   // range starts at it: no earlier choice can take it), and drops those back-edges again.
-  std::vector<TickSite> first = select_sites(s, candidates);
-  drop_redundant_back_edges(s, first);
+  const std::vector<TargetSources> sources = target_sources(s);
+  Selector first_pass(s, candidates);
+  std::vector<TickSite> first = select_all(first_pass, candidates);
+  drop_redundant_back_edges(s, sources, first);
   std::erase_if(candidates, [&](const Candidate& c) {
-    const uint64_t a = s.insns[c.index].address;
-    return c.kind == SiteKind::kBackEdge &&
-           !std::binary_search(first.begin(), first.end(), a,
-                               [](const auto& x, const auto& y) { return address_of(x) < address_of(y); });
+    return c.kind == SiteKind::kBackEdge && !has_site_at(first, s.insns[c.index].address);
   });
   Selector selector(s, candidates);
   SiteScan scan;
-  scan.sites.reserve(candidates.size());
-  for (const Candidate& c : candidates) scan.sites.push_back(selector.select(c));
-  drop_redundant_back_edges(s, scan.sites);
+  scan.sites = select_all(selector, candidates);
+  drop_redundant_back_edges(s, sources, scan.sites);
   selector.count_at_heads(scan.sites);
   FlagsWalk flags(s);
   for (TickSite& site : scan.sites) {
