@@ -36,8 +36,10 @@ def tee(src, dst_fd, path):
             chunk = os.read(src.fileno(), 65536)
             if not chunk:
                 return
-            f.write(chunk)
+            # Out first, then into the trace: like the real recorder, which records a write
+            # after the kernel did it, a trace never holds output that was not printed.
             os.write(dst_fd, chunk)
+            f.write(chunk)
 
 
 def record(argv):
