@@ -50,7 +50,10 @@ void dump_syscall(FILE* out, schema::SyscallEvent::Reader sc) {
   if (sc.hasMapping()) {
     auto m = sc.getMapping();
     fprintf(out, " [mapped 0x%" PRIx64 "-0x%" PRIx64, static_cast<uint64_t>(m.getStart()), static_cast<uint64_t>(m.getEnd()));
-    if (m.getName().size()) fprintf(out, " %s, %zu bytes saved", m.getName().cStr(), static_cast<size_t>(m.getData().size()));
+    if (m.hasSavedFile())
+      fprintf(out, " %s, from files/%s", m.getName().cStr(), m.getSavedFile().cStr());
+    else if (m.getName().size())
+      fprintf(out, " %s, %zu bytes saved", m.getName().cStr(), static_cast<size_t>(m.getData().size()));
     fprintf(out, "]");
   }
   if (sc.getEchoFd()) fprintf(out, " [%s]", sc.getEchoFd() == 2 ? "stderr" : "stdout");

@@ -3,9 +3,12 @@
 #include <cpuid.h>
 #include <x86intrin.h>
 
+#include <signal.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -72,10 +75,52 @@ CpuDescription describe_cpu() {
   return d;
 }
 
+namespace {
+constexpr int kArchSetCpuid = 0x1012;
+std::atomic<bool> own_cpuid_faults{false};
+
+// SIGSEGV from a CPUID instruction of ebb's own (#GP, si_code SI_KERNEL):
+// run it with faulting off and step over it. Anything else: the default
+// action, by faulting again without the handler.
+void on_own_cpuid_fault(int, siginfo_t* info, void* context) {
+  auto* uc = static_cast<ucontext_t*>(context);
+  greg_t* g = uc->uc_mcontext.gregs;
+  const auto* pc = reinterpret_cast<const uint8_t*>(g[REG_RIP]);
+  if (info->si_code != SI_KERNEL || pc[0] != 0x0f || pc[1] != 0xa2) {
+    signal(SIGSEGV, SIG_DFL);
+    return;
+  }
+  syscall(SYS_arch_prctl, kArchSetCpuid, 1);
+  CpuidResult r = raw_cpuid(static_cast<uint32_t>(g[REG_RAX]), static_cast<uint32_t>(g[REG_RCX]));
+  syscall(SYS_arch_prctl, kArchSetCpuid, 0);
+  g[REG_RAX] = r.eax;
+  g[REG_RBX] = r.ebx;
+  g[REG_RCX] = r.ecx;
+  g[REG_RDX] = r.edx;
+  g[REG_RIP] += 2;
+}
+}  // namespace
+
 bool cpuid_faulting_supported() {
-  constexpr int kArchSetCpuid = 0x1012;
+  static const bool supported = [] {
+    if (own_cpuid_faults) return true;
+    if (syscall(SYS_arch_prctl, kArchSetCpuid, 0) != 0) return false;
+    syscall(SYS_arch_prctl, kArchSetCpuid, 1);  // CPUID works again for ebb itself
+    return true;
+  }();
+  return supported;
+}
+
+bool fault_own_cpuid() {
+  if (own_cpuid_faults) return true;
+  if (!cpuid_faulting_supported()) return false;
+  struct sigaction sa = {};
+  sa.sa_sigaction = on_own_cpuid_fault;
+  sa.sa_flags = SA_SIGINFO;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(SIGSEGV, &sa, nullptr) != 0) return false;
   if (syscall(SYS_arch_prctl, kArchSetCpuid, 0) != 0) return false;
-  syscall(SYS_arch_prctl, kArchSetCpuid, 1);  // CPUID works again for ebb itself
+  own_cpuid_faults = true;
   return true;
 }
 

@@ -29,8 +29,20 @@ struct CpuDescription {
 CpuDescription describe_cpu();
 
 // Whether this kernel and CPU can make CPUID fault (ARCH_SET_CPUID). Intel
-// has had it for years; many AMD hosts and VMs do not.
+// has had it for years; many AMD hosts and VMs do not. Probed once.
 bool cpuid_faulting_supported();
+
+// Makes CPUID fault in the calling thread too (and in the threads and
+// processes it creates until they exec), as it does in tracees recorded or
+// replayed with CPUID faulting; false (nothing changed) where the CPU cannot.
+// Why: a switch between a thread with CPUID faulting and one without
+// rewrites a model-specific register, which in a VM traps to the hypervisor:
+// on the machine ebb is built on, a ptrace stop cost ~16 us instead of ~3
+// (docs/benchmarks.md). ebb's own CPUID instructions (its own, and libraries'
+// feature checks) still run: a SIGSEGV handler executes each one with
+// faulting off for that instruction, and leaves any other SIGSEGV to the
+// default action. Idempotent.
+bool fault_own_cpuid();
 
 // Executes CPUID here (in ebb) and clears the feature bits that would make a
 // recording nondeterministic or unportable: RDRAND, RDSEED (random numbers

@@ -44,11 +44,19 @@ Status check_clone3(const syscalls::SyscallCall& call) {
 // A copy of a file the program maps executable, so that a debugger reads its
 // symbols even after it was rebuilt or deleted (trace/saved_files.h). Only
 // those symbols depend on it: a failure is a warning. `fd` < 0: open `path`.
-void save_exec_file(trace::TraceWriter& w, int fd, const std::string& path) {
-  if (!path.starts_with("/")) return;
-  Status saved = fd >= 0 ? w.saved_files().save(fd, path) : w.saved_files().save(path);
-  if (!saved) log_warn("cannot save a copy of %s in the trace: %s", path.c_str(), saved.error().message.c_str());
+// Returns the copy's name in files/, or "" when there is none.
+std::string save_exec_file(trace::TraceWriter& w, int fd, const std::string& path) {
+  if (!path.starts_with("/")) return "";
+  auto saved = fd >= 0 ? w.saved_files().save(fd, path) : w.saved_files().save(path);
+  if (saved) return *saved;
+  log_warn("cannot save a copy of %s in the trace: %s", path.c_str(), saved.error().message.c_str());
+  return "";
 }
+
+// A private file mapping at least this long names a copy of its file in the
+// trace's files/ instead of carrying its bytes (an executable one always
+// does: that copy is made anyway). Smaller ones are cheaper inline.
+constexpr uint64_t kSavedCopyAtLeast = 64 * 1024;
 }  // namespace
 
 schema::Event::Builder EventRecorder::new_event(capnp::MessageBuilder& msg, pid_t tid) {
@@ -203,12 +211,28 @@ Status EventRecorder::fill_mapping(RecordTask& task, schema::Mapping::Builder m,
   if (!fd.valid() || fstat(fd.get(), &st) < 0)
     return make_error(ErrorKind::kUnsupported, "cannot read the file mapped from fd " + std::to_string(int(call.args[4])));
   if (!S_ISREG(st.st_mode)) return ok_status();  // /dev/zero and the like: zero-filled
-  if ((call.args[2] & PROT_EXEC) && n > 0) save_exec_file(w_, fd.get(), std::string(target, static_cast<size_t>(n)));
-  if ((call.args[3] & MAP_SHARED) && (call.args[2] & PROT_WRITE) && n > 0 && strncmp(target, "/memfd:", 7) != 0)
-    log_warn("%s is mapped shared and writable: changes made to it outside the recording will not replay", target);
+  std::string path = n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
   uint64_t offset = call.args[5];
   uint64_t avail = static_cast<uint64_t>(st.st_size) > offset ? st.st_size - offset : 0;
   uint64_t want = std::min(len, avail);
+  bool exec = call.args[2] & PROT_EXEC;
+  bool private_map = (call.args[3] & MAP_TYPE) == MAP_PRIVATE;
+  std::string copy = exec ? save_exec_file(w_, fd.get(), path) : std::string();
+  if (copy.empty() && private_map && want >= kSavedCopyAtLeast && path.starts_with("/") &&
+      !path.starts_with("/memfd:")) {
+    auto saved = w_.saved_files().save(fd.get(), path);
+    if (saved) copy = *saved;  // else the bytes go inline, as before format v5
+  }
+  if (!copy.empty() && private_map) {
+    auto range = trace::map_saved_file(w_.dir(), copy, offset, m.getEnd() - m.getStart());
+    if (range) {
+      m.setSavedFile(copy);
+      m.setSavedDigest(range->digest());
+      return ok_status();
+    }
+  }
+  if ((call.args[3] & MAP_SHARED) && (call.args[2] & PROT_WRITE) && n > 0 && strncmp(target, "/memfd:", 7) != 0)
+    log_warn("%s is mapped shared and writable: changes made to it outside the recording will not replay", target);
   auto data = m.initData(want);
   size_t done = 0;
   while (done < want) {

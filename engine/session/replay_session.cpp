@@ -23,6 +23,7 @@
 #include "engine/ptrace/proc_maps.h"
 #include "engine/syscalls/table.h"
 #include "engine/trace/reader.h"
+#include "engine/trace/saved_files.h"
 
 namespace ebb::session {
 
@@ -201,6 +202,21 @@ Status Replayer::on_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev) {
   return finish_syscall(task, ev, spec, rewritten);
 }
 
+Status Replayer::fill_mapping(ReplayTask& task, schema::Mapping::Reader m) {
+  if (m.getData().size() > 0) return task.t.write(RemoteAddr(m.getStart()), m.getData().begin(), m.getData().size());
+  if (!m.hasSavedFile()) return ok_status();
+  // The file's bytes from the trace's copy of it; zeros follow where it ends.
+  std::string name(m.getSavedFile().cStr(), m.getSavedFile().size());
+  auto range = trace::map_saved_file(r_.dir(), name, m.getOffset(), m.getEnd() - m.getStart());
+  if (!range) return range.error();
+  if (range->digest() != m.getSavedDigest())
+    return make_error(ErrorKind::kTraceCorrupt, "trace " + r_.dir() + " is corrupt: files/" + name +
+                                                    " no longer holds the bytes the program mapped at event " +
+                                                    std::to_string(r_.event_number()));
+  auto bytes = range->bytes();
+  return task.t.write(RemoteAddr(m.getStart()), bytes.data(), bytes.size());
+}
+
 Status Replayer::finish_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, const syscalls::SyscallSpec* spec,
                                 bool args_rewritten) {
   auto policy = spec ? spec->policy : syscalls::ReplayPolicy::kEmulate;
@@ -216,10 +232,7 @@ Status Replayer::finish_syscall(ReplayTask& task, schema::SyscallEvent::Reader e
   if (ev.getNumber() == SYS_set_tid_address) task.clear_child_tid = ev.getArgs()[0];
   if (policy != syscalls::ReplayPolicy::kExecute) {
     for (auto w : ev.getWrites()) EBB_TRY(task.t.write(RemoteAddr(w.getAddr()), w.getData().begin(), w.getData().size()));
-    if (ev.hasMapping() && ev.getMapping().getData().size() > 0) {
-      auto m = ev.getMapping();
-      EBB_TRY(task.t.write(RemoteAddr(m.getStart()), m.getData().begin(), m.getData().size()));
-    }
+    if (ev.hasMapping()) EBB_TRY(fill_mapping(task, ev.getMapping()));
   }
   EBB_TRY(forget_changed_code(task, ev));
   if (policy == syscalls::ReplayPolicy::kSpawn && ev.getResult() > 0 && ev.getNumber() == SYS_clone &&

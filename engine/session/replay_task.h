@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/arch/cpu.h"
 #include "engine/base/result.h"
 #include "engine/ptrace/tracee.h"
 #include "engine/session/outcome.h"
@@ -134,7 +135,9 @@ class Replayer {
         check_(r),
         stub_path_(std::move(stub_path)),
         cpuid_faulting_(cpuid_faulting),
-        soft_ticks_(std::string(r.header().getTickSource().cStr()) == "soft") {}
+        soft_ticks_(std::string(r.header().getTickSource().cStr()) == "soft") {
+    if (cpuid_faulting_) arch::fault_own_cpuid();  // ptrace stops cost 5x less (arch/cpu.h)
+  }
   ~Replayer();
   Result<ProgramOutcome> run();
   void set_debug_hook(DebugHook* hook) { debug_ = hook; }
@@ -181,6 +184,9 @@ class Replayer {
                         bool args_rewritten);
   Status complete_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, user_regs_struct regs,
                           bool args_rewritten);
+  // Writes the recorded contents of a mapped file's region (inline, or from
+  // the trace's copy of the file) into the task's memory.
+  Status fill_mapping(ReplayTask& task, schema::Mapping::Reader m);
   Status rewrite_memory_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, user_regs_struct& regs);
   Status echo_output(ReplayTask& task, schema::SyscallEvent::Reader ev);
   Status on_signal(ReplayTask& task, schema::SignalEvent::Reader ev);

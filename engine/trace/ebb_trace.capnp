@@ -54,6 +54,10 @@ struct Mapping {
   offset @4 :UInt64;         # file offset
   name @5 :Text;             # file path, "[stack]", "[vdso]", "" for anonymous
   data @6 :Data;             # contents from `start`; shorter than the region means zeros follow
+  savedFile @7 :Text;        # v5, mmap of a regular file: the contents are the trace's copy
+                             # files/<savedFile> from `offset` (up to the region's end or the
+                             # copy's), and `data` is empty
+  savedDigest @8 :UInt64;    # v5: mix_hash_lanes of those bytes (replay checks the copy)
 }
 
 struct SyscallEvent {

@@ -9,7 +9,8 @@ namespace ebb::trace {
 // 2: clone, syscall-entry and preempt events, ExecEvent.formerTid.
 // 4: SignalEvent.memory and PreemptEvent.memory (a v3 reader would place such a point by its
 //    registers alone).
-inline constexpr uint32_t kFormatVersion = 4;
+// 5: Mapping.savedFile (a v4 reader would map such a file's region as zeros).
+inline constexpr uint32_t kFormatVersion = 5;
 // The oldest version this reader still reads (later versions only add).
 inline constexpr uint32_t kOldestReadableVersion = 1;
 

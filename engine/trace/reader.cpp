@@ -386,6 +386,8 @@ Result<std::unique_ptr<TraceReader>> TraceReader::open(const std::string& dir) {
   return std::unique_ptr<TraceReader>(new TraceReader(std::move(impl)));
 }
 
+const std::string& TraceReader::dir() const { return impl_->dir; }
+
 schema::TraceHeader::Reader TraceReader::header() const { return impl_->header; }
 
 uint32_t TraceReader::format_version() const { return impl_->version; }

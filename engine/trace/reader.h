@@ -19,6 +19,8 @@ class TraceReader {
   ~TraceReader();
 
   schema::TraceHeader::Reader header() const;
+  // The trace directory, as given to open().
+  const std::string& dir() const;
   uint32_t format_version() const;
 
   // Advances to the next event. Returns true with an event available through

@@ -1,14 +1,17 @@
 #include "engine/trace/saved_files.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <vector>
 
 #include "engine/base/fd.h"
+#include "engine/base/mix_hash.h"
 
 namespace ebb::trace {
 
@@ -51,12 +54,13 @@ Status copy_all(int in, int out, uint64_t size, const std::string& what) {
 
 }  // namespace
 
-Status SavedFiles::save(int fd, const std::string& original_path) {
+Result<std::string> SavedFiles::save(int fd, const std::string& original_path) {
   struct stat st;
   if (::fstat(fd, &st) != 0) return os_error("cannot stat " + original_path);
-  if (!S_ISREG(st.st_mode)) return ok_status();
-  Key key{st.st_dev, st.st_ino, st.st_size, static_cast<int64_t>(st.st_mtime)};
-  if (saved_.count(key)) return ok_status();
+  if (!S_ISREG(st.st_mode)) return make_error(ErrorKind::kBadInput, original_path + " is not a regular file");
+  Key key{st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec,
+          st.st_ctim.tv_sec * 1000000000ll + st.st_ctim.tv_nsec};
+  if (auto it = saved_.find(key); it != saved_.end()) return it->second;
   if (mkdir((dir_ + kFolder).c_str(), 0755) != 0 && errno != EEXIST)
     return os_error("cannot create " + dir_ + kFolder);
   std::string name = std::to_string(next_);
@@ -66,18 +70,18 @@ Status SavedFiles::save(int fd, const std::string& original_path) {
   Status copied = copy_all(fd, out.get(), static_cast<uint64_t>(st.st_size), original_path);
   if (!copied) {
     unlink(copy.c_str());
-    return copied;
+    return copied.error();
   }
   std::string line = name + "\t" + original_path + "\n";
   ScopedFd index(::open((dir_ + kIndex).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   if (!index.valid() || write(index.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()))
     return os_error("cannot write " + dir_ + kIndex);
   ++next_;
-  saved_.insert(key);
-  return ok_status();
+  saved_.emplace(key, name);
+  return name;
 }
 
-Status SavedFiles::save(const std::string& path) {
+Result<std::string> SavedFiles::save(const std::string& path) {
   ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return os_error("cannot open " + path);
   return save(fd.get(), path);
@@ -97,6 +101,31 @@ Result<std::string> find_saved_file(const std::string& trace_dir, const std::str
   if (found.empty())
     return make_error(ErrorKind::kBadInput, "the trace has no saved copy of " + original_path);
   return trace_dir + kFolder + "/" + found;
+}
+
+SavedRange::~SavedRange() {
+  if (mapped_) munmap(const_cast<uint8_t*>(data_), mapped_);
+}
+
+uint64_t SavedRange::digest() const { return mix_hash_lanes(bytes()); }
+
+Result<SavedRange> map_saved_file(const std::string& trace_dir, const std::string& name, uint64_t offset,
+                                  uint64_t len) {
+  if (name.empty() || name.find('/') != std::string::npos)
+    return make_error(ErrorKind::kTraceCorrupt, "trace " + trace_dir + " names a saved file '" + name + "' outside files/");
+  std::string path = trace_dir + kFolder + "/" + name;
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st;
+  if (!fd.valid() && errno == ENOENT)
+    return make_error(ErrorKind::kTraceCorrupt, "trace " + trace_dir + " is missing files/" + name +
+                                                    " (a copy of a file the program mapped)");
+  if (!fd.valid() || fstat(fd.get(), &st) != 0) return os_error("cannot open " + path);
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  uint64_t n = offset < size ? std::min(len, size - offset) : 0;
+  if (n == 0) return SavedRange(nullptr, 0, 0);
+  void* p = mmap(nullptr, n, PROT_READ, MAP_PRIVATE, fd.get(), static_cast<off_t>(offset));
+  if (p == MAP_FAILED) return os_error("cannot map " + path);
+  return SavedRange(static_cast<const uint8_t*>(p), n, n);
 }
 
 }  // namespace ebb::trace

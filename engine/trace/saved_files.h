@@ -1,15 +1,17 @@
 // The `files/` folder of a trace directory: whole copies of the files the
 // program mapped executable (the program, the loader, its libraries), so a
 // debugger can read their symbols after the originals were rebuilt or
-// deleted. `files/index` has one line per copy, `<saved-name>\t<original
-// absolute path>`; saved names are decimal counters. The folder is additive:
-// the event reader never looks at it, and a trace without it is complete.
+// deleted, and (format v5) of the files whose mmap events name their copy
+// (Mapping.savedFile) instead of carrying the bytes. `files/index` has one
+// line per copy, `<saved-name>\t<original absolute path>`; saved names are
+// decimal counters. A copy is written before any event that names it.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
-#include <set>
+#include <map>
+#include <span>
 #include <string>
 #include <tuple>
 
@@ -23,17 +25,19 @@ class SavedFiles {
   explicit SavedFiles(std::string trace_dir) : dir_(std::move(trace_dir)) {}
 
   // Copies the regular file open as `fd` (read from offset 0; the fd's own
-  // offset is not used) unless a file with the same (st_dev, st_ino, st_size,
-  // st_mtime) was already saved in this recording, and appends its index
-  // line naming `original_path`. Errors are the OS's (the caller warns).
-  Status save(int fd, const std::string& original_path);
+  // offset is not used) unless the same file, unchanged (st_dev, st_ino,
+  // st_size, st_mtim, st_ctim), was already saved in this recording, and
+  // appends its index line naming `original_path`. Returns the copy's name
+  // in files/ (the earlier copy's when there is one). Errors are the OS's,
+  // and kBadInput for a file that is not regular.
+  Result<std::string> save(int fd, const std::string& original_path);
   // The same for a path, opened read-only.
-  Status save(const std::string& path);
+  Result<std::string> save(const std::string& path);
 
  private:
-  using Key = std::tuple<dev_t, ino_t, off_t, int64_t>;
+  using Key = std::tuple<dev_t, ino_t, off_t, int64_t, int64_t>;
   std::string dir_;
-  std::set<Key> saved_;
+  std::map<Key, std::string> saved_;
   uint64_t next_ = 1;
 };
 
@@ -42,5 +46,33 @@ class SavedFiles {
 // When a path was saved more than once (the file changed during the
 // recording), the last copy wins.
 Result<std::string> find_saved_file(const std::string& trace_dir, const std::string& original_path);
+
+// A read-only view of part of a saved copy: `len` bytes from `offset` (a
+// multiple of the page size), fewer where the copy ends.
+class SavedRange {
+ public:
+  SavedRange(SavedRange&& other) noexcept : data_(other.data_), size_(other.size_), mapped_(other.mapped_) {
+    other.data_ = nullptr;
+    other.mapped_ = 0;
+  }
+  SavedRange& operator=(SavedRange&&) = delete;
+  ~SavedRange();
+  std::span<const uint8_t> bytes() const { return {data_, size_}; }
+  // What Mapping.savedDigest holds: mix_hash_lanes of bytes().
+  uint64_t digest() const;
+
+ private:
+  friend Result<SavedRange> map_saved_file(const std::string&, const std::string&, uint64_t, uint64_t);
+  SavedRange(const uint8_t* data, size_t size, size_t mapped) : data_(data), size_(size), mapped_(mapped) {}
+  const uint8_t* data_;
+  size_t size_;
+  size_t mapped_;
+};
+
+// The range of the copy files/<name> of the trace `trace_dir` (both sides:
+// the recorder digests what it saved, replay checks and writes it).
+// kTraceCorrupt when the trace has no such copy.
+Result<SavedRange> map_saved_file(const std::string& trace_dir, const std::string& name, uint64_t offset,
+                                  uint64_t len);
 
 }  // namespace ebb::trace

@@ -173,6 +173,9 @@ struct TraceWriter::Impl {
   void start() {
     sigset_t all, old;
     sigfillset(&all);
+    // Faults stay deliverable: blocked, one kills ebb without running its handler (the CPUID
+    // of a library's feature check faults in ebb too, see arch/cpu.h).
+    for (int fault : {SIGSEGV, SIGBUS, SIGILL, SIGFPE}) sigdelset(&all, fault);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     thread = std::thread([this] { run(); });
     pthread_sigmask(SIG_SETMASK, &old, nullptr);

@@ -11,6 +11,7 @@ Exit code: 0 pass, 1 fail.
 import argparse
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -133,6 +134,37 @@ def corrupted_traces(c):
                 c.no_crash(f"replay with {what}", "replay", "--autopilot", bad)
             c.no_crash(f"dump with {what}", "dump", bad)
             c.no_crash(f"info with {what}", "info", bad)
+    if replay_works:
+        damaged_saved_copies(c, good)
+
+
+def damaged_saved_copies(c, good):
+    """Format v5: an mmap event may name the trace's copy of the file (files/N) instead of
+    carrying the bytes. A copy deleted or changed since is a clean refusal naming it."""
+    dump = c.run("dump", good)
+    names = sorted(set(re.findall(rb"from files/(\d+)", dump.stdout)), key=int)
+    if not names and not (good / "files" / "index").exists():
+        print("SKIP damaged saved copies: the trace has no files/ (not this ebb's format)")
+        return
+    if not names:
+        c.problems.append("`ebb dump` of `ebb record /bin/echo` names no copy in files/ "
+                          "(libc's mappings should)")
+        return
+    name = names[-1].decode()
+    missing = c.tmp / "bad-missing-copy"
+    shutil.copytree(good, missing, symlinks=True)
+    (missing / "files" / name).unlink()
+    c.refuses("replay without a saved copy", "replay", "--autopilot", missing,
+              mention=f"missing files/{name}")
+    changed = c.tmp / "bad-changed-copy"
+    shutil.copytree(good, changed, symlinks=True)
+    copy = changed / "files" / name
+    copy.chmod(0o644)
+    data = bytearray(copy.read_bytes())
+    data[len(data) // 2] ^= 0xff
+    copy.write_bytes(bytes(data))
+    c.refuses("replay with a changed saved copy", "replay", "--autopilot", changed,
+              mention=f"files/{name} no longer holds")
 
 
 def main():

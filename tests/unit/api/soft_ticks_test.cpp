@@ -40,6 +40,8 @@ class SoftTicksTest : public ::testing::Test {
     header.setRoot((*reader)->header());
     auto writer = trace::TraceWriter::create(out, header);
     EXPECT_TRUE(writer.ok());
+    // The copies of mapped files that mmap events name (trace format v5).
+    std::filesystem::copy(trace_ + "/files", out + "/files", std::filesystem::copy_options::recursive);
     while (*(*reader)->next()) {
       capnp::MallocMessageBuilder ev;
       ev.setRoot((*reader)->event());

@@ -71,6 +71,8 @@ class DivergenceTest : public ::testing::Test {
     auto writer = trace::TraceWriter::create(out, header);
     EXPECT_TRUE(writer) << writer.error().message;
     if (!writer) return out;
+    // The copies of mapped files that mmap events name (trace format v5).
+    std::filesystem::copy(dir_ + "/recorded/files", out + "/files", std::filesystem::copy_options::recursive);
     while (true) {
       auto more = (*reader)->next();
       EXPECT_TRUE(more) << more.error().message;

@@ -11,8 +11,11 @@
 //   trace-v3: read by TraceV3.*: the v2 story with what version 3 added (the
 //             soft tick clock: header tickSource "soft", a TickPatchEvent,
 //             Event.ticks).
-//   trace-v4: the current version (kFormatVersion), read by TraceV4.*: the v3
-//             story with what version 4 added (the preemption's MemoryDigest).
+//   trace-v4: read by TraceV4.*: the v3 story with what version 4 added (the
+//             preemption's MemoryDigest).
+//   trace-v5: the current version (kFormatVersion), read by TraceV5.*: the v4
+//             story and, before the last exec, an mmap whose bytes are the
+//             trace's copy files/1 (Mapping.savedFile and savedDigest).
 // Each was written by DISABLED_GenerateTrace below as it stood while its
 // version was current; the generator writes only the current version.
 //
@@ -26,12 +29,15 @@
 // trace to make its test pass: that would hide exactly the incompatibility it
 // exists to catch. (Once a bump makes this ebb stop reading v1, the v1 test
 // fails with the version error; retire it deliberately, with the format change.)
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
 #include "engine/trace/format.h"
+#include "engine/trace/saved_files.h"
 #include "trace_test_util.h"
 
 namespace ebb::trace {
@@ -41,6 +47,7 @@ const std::string kTraceV1 = std::string(EBB_TEST_DATA_DIR) + "/trace-v1";
 const std::string kTraceV2 = std::string(EBB_TEST_DATA_DIR) + "/trace-v2";
 const std::string kTraceV3 = std::string(EBB_TEST_DATA_DIR) + "/trace-v3";
 const std::string kTraceV4 = std::string(EBB_TEST_DATA_DIR) + "/trace-v4";
+const std::string kTraceV5 = std::string(EBB_TEST_DATA_DIR) + "/trace-v5";
 const std::string kTraceCurrent =
     std::string(EBB_TEST_DATA_DIR) + "/trace-v" + std::to_string(kFormatVersion);
 
@@ -204,11 +211,57 @@ void fill_tick_patch(schema::Event::Builder e) {
   p.setTrapSites(3);
 }
 
+// Version 5: thread 4243 maps 8 KiB of /usr/lib/libhello.so, a 5000-byte
+// file whose bytes are the trace's copy files/1.
+constexpr size_t kSavedFileSize = 5000;
+constexpr uint8_t kSavedFileSeed = 0x33;
+
+void fill_saved_file_mmap(schema::Event::Builder e, uint64_t digest) {
+  e.setTid(4243);
+  auto s = e.initSyscall();
+  s.setNumber(9);
+  auto args = s.initArgs(6);
+  args.set(1, 8192);
+  args.set(2, 5);  // PROT_READ | PROT_EXEC
+  args.set(3, 2);  // MAP_PRIVATE
+  args.set(4, 3);
+  s.setResult(0x7ffff7fd0000);
+  auto m = s.initMapping();
+  m.setStart(0x7ffff7fd0000);
+  m.setEnd(0x7ffff7fd2000);
+  m.setProt(5);
+  m.setFlags(2);
+  m.setName("/usr/lib/libhello.so");
+  m.setSavedFile("1");
+  m.setSavedDigest(digest);
+  set_regs(s.initRegsAfter(), 0x5000);
+}
+
+// Saves a kSavedFileSize-byte file as the copy of /usr/lib/libhello.so;
+// returns the digest of its first 8 KiB (all of it).
+uint64_t save_libhello(TraceWriter& writer) {
+  testing::TempDir tmp;
+  const std::string path = tmp.sub("libhello.so");
+  std::vector<uint8_t> bytes(kSavedFileSize);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(kSavedFileSeed + i);
+  FILE* f = fopen(path.c_str(), "wb");
+  EXPECT_TRUE(f && fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size());
+  if (f) fclose(f);
+  int fd = open(path.c_str(), O_RDONLY);
+  auto name = writer.saved_files().save(fd, "/usr/lib/libhello.so");
+  close(fd);
+  EXPECT_TRUE(name && *name == "1");
+  auto range = map_saved_file(writer.dir(), "1", 0, 8192);
+  EXPECT_TRUE(range);
+  return range ? range->digest() : 0;
+}
+
 // Writes tests/data/trace-v<kFormatVersion> (and nothing else). Disabled: run
-// by hand only, when the format version changes (see the top). Version 3
+// by hand only, when the format version changes (see the top). Version 5
 // layout: [exec, tick patch, 4 syscalls (ticks 7, 107, 207, 307)] [clone,
-// syscall entry, rdtsc, rdtscp, cpuid, preempt] [exec by a non-leader
-// thread, signal, exit] trailer.
+// syscall entry, rdtsc, rdtscp, cpuid, preempt] [mmap of a saved file, exec
+// by a non-leader thread, signal, exit] trailer, and files/1 with
+// files/index.
 TEST(TraceFormat, DISABLED_GenerateTrace) {
   ASSERT_NE(kTraceCurrent, kTraceV1) << "trace-v1 is checked in; never regenerate it";
   std::filesystem::remove_all(kTraceCurrent);
@@ -237,6 +290,8 @@ TEST(TraceFormat, DISABLED_GenerateTrace) {
   add([](auto e) { fill_instruction(e, schema::InstructionKind::CPUID); });
   add([](auto e) { fill_preempt(e); });
   ASSERT_TRUE((*writer)->flush());
+  const uint64_t digest = save_libhello(**writer);
+  add([digest](auto e) { fill_saved_file_mmap(e, digest); });
   add([](auto e) {
     fill_exec(e);  // by thread 4243, which now has the leader's tid 4242
     e.getExec().setFormerTid(4243);
@@ -515,6 +570,9 @@ TEST(TraceFormat, ReportsTheVersionItWasWrittenIn) {
   auto v4 = TraceReader::open(kTraceV4);
   ASSERT_TRUE(v4) << v4.error().message;
   EXPECT_EQ((*v4)->format_version(), 4u);
+  auto v5 = TraceReader::open(kTraceV5);
+  ASSERT_TRUE(v5) << v5.error().message;
+  EXPECT_EQ((*v5)->format_version(), 5u);
 }
 
 // What version 3 added; the rest of the story is version 2's, read the same.
@@ -557,11 +615,11 @@ TEST(TraceV3, ReadsExactContents) {
 
 // The preemption (event 11) of trace-v3 has no memory digest; trace-v4's has the one written.
 TEST(TraceV4, ReadsExactContents) {
-  for (const std::string& dir : {kTraceV3, kTraceV4}) {
+  for (const std::string& dir : {kTraceV3, kTraceV4, kTraceV5}) {
     auto opened = TraceReader::open(dir);
     ASSERT_TRUE(opened) << opened.error().message;
     TraceReader& reader = **opened;
-    const bool v4 = reader.format_version() == 4;
+    const bool v4 = reader.format_version() >= 4;
     for (int i = 0; i < 12; ++i) {
       Result<bool> more = reader.next();
       ASSERT_TRUE(more && *more) << dir << ": the trace ends before event " << i;
@@ -574,6 +632,51 @@ TEST(TraceV4, ReadsExactContents) {
     EXPECT_EQ(p.getMemory().getNear(), v4 ? 0x1111222233334444ull : 0u) << dir;
     EXPECT_EQ(p.getMemory().getAll(), v4 ? 0x5555666677778888ull : 0u) << dir;
   }
+}
+
+// Event 12 of trace-v5 maps 8 KiB whose bytes are the trace's copy files/1
+// (5000 bytes: zeros follow); the rest of the story is v4's, one event later.
+TEST(TraceV5, ReadsExactContents) {
+  auto opened = TraceReader::open(kTraceV5);
+  ASSERT_TRUE(opened) << opened.error().message;
+  TraceReader& reader = **opened;
+  EXPECT_EQ(reader.format_version(), 5u);
+  for (int i = 0; i < 13; ++i) {
+    Result<bool> more = reader.next();
+    ASSERT_TRUE(more && *more) << "the trace ends before event " << i;
+  }
+  ASSERT_TRUE(reader.event().isSyscall());
+  EXPECT_EQ(reader.event().getTid(), 4243);
+  auto s = reader.event().getSyscall();
+  EXPECT_EQ(s.getNumber(), 9);
+  ASSERT_TRUE(s.hasMapping());
+  auto m = s.getMapping();
+  EXPECT_EQ(m.getStart(), 0x7ffff7fd0000u);
+  EXPECT_EQ(m.getEnd(), 0x7ffff7fd2000u);
+  EXPECT_EQ(m.getProt(), 5u);
+  EXPECT_EQ(std::string(m.getName()), "/usr/lib/libhello.so");
+  EXPECT_EQ(m.getData().size(), 0u);
+  EXPECT_EQ(std::string(m.getSavedFile()), "1");
+  auto range = map_saved_file(kTraceV5, "1", m.getOffset(), m.getEnd() - m.getStart());
+  ASSERT_TRUE(range) << range.error().message;
+  ASSERT_EQ(range->bytes().size(), kSavedFileSize);
+  for (size_t i = 0; i < kSavedFileSize; ++i)
+    ASSERT_EQ(range->bytes()[i], static_cast<uint8_t>(kSavedFileSeed + i)) << "byte " << i;
+  EXPECT_EQ(range->digest(), m.getSavedDigest());
+  EXPECT_EQ(*find_saved_file(kTraceV5, "/usr/lib/libhello.so"), kTraceV5 + "/files/1");
+  ASSERT_NO_FATAL_FAILURE(next_event(reader, 13, 4242));
+  ASSERT_TRUE(reader.event().isExec());
+  EXPECT_EQ(reader.event().getExec().getFormerTid(), 4243);
+  uint64_t count = 14;
+  while (true) {
+    Result<bool> more = reader.next();
+    ASSERT_TRUE(more) << more.error().message;
+    if (!*more) break;
+    ++count;
+  }
+  EXPECT_EQ(count, 16u);
+  EXPECT_TRUE(reader.complete());
+  EXPECT_EQ(reader.end_note(), "killed by SIGSEGV");
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "engine/api/ebb_api.h"
+#include "engine/base/mix_hash.h"
 #include "trace_test_util.h"
 
 namespace ebb::trace {
@@ -88,6 +89,49 @@ TEST(SavedFiles, SavesEachFileOnceAndTheLastCopyWins) {
   EXPECT_EQ(std::string(bytes.begin(), bytes.end()), "second, longer");
   EXPECT_FALSE(files.save(tmp.sub("missing")).ok());
   EXPECT_EQ(find_saved_file(tmp.sub("no-trace"), a).error().kind, ErrorKind::kBadInput);
+}
+
+// Format v5 names copies in mmap events: save() returns the copy's name, the
+// same one for an unchanged file, and a new one for a file rewritten in place
+// (same inode, same size), whose old copy must not stand in for it.
+TEST(SavedFiles, NamesCopiesAndSeesChangesInPlace) {
+  TempDir tmp;
+  const std::string a = tmp.sub("a"), b = tmp.sub("b");
+  std::ofstream(a) << "abcdef";
+  std::ofstream(b) << "other";
+  SavedFiles files(tmp.path());
+  auto first = files.save(a);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(*first, "1");
+  EXPECT_EQ(*files.save(a), "1");
+  EXPECT_EQ(*files.save(b), "2");
+  {
+    std::fstream f(a, std::ios::in | std::ios::out);
+    f << "ABCDEF";  // the same length, the same inode
+  }
+  auto again = files.save(a);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(*again, "3");
+  auto text = [](const SavedRange& r) { return std::string(r.bytes().begin(), r.bytes().end()); };
+  auto whole = map_saved_file(tmp.path(), "1", 0, 4096);
+  ASSERT_TRUE(whole.ok()) << whole.error().message;
+  EXPECT_EQ(text(*whole), "abcdef") << "a range stops at the copy's end";
+  EXPECT_EQ(whole->digest(), mix_hash_lanes(whole->bytes()));
+  auto part = map_saved_file(tmp.path(), "3", 0, 3);
+  ASSERT_TRUE(part.ok());
+  EXPECT_EQ(text(*part), "ABC");
+  EXPECT_NE(part->digest(), map_saved_file(tmp.path(), "1", 0, 3)->digest());
+  auto past_end = map_saved_file(tmp.path(), "1", 4096, 4096);
+  ASSERT_TRUE(past_end.ok());
+  EXPECT_TRUE(past_end->bytes().empty());
+  auto missing = map_saved_file(tmp.path(), "9", 0, 3);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ErrorKind::kTraceCorrupt);
+  EXPECT_NE(missing.error().message.find("files/9"), std::string::npos) << missing.error().message;
+  auto outside = map_saved_file(tmp.path(), "../a", 0, 3);
+  ASSERT_FALSE(outside.ok());
+  EXPECT_EQ(outside.error().kind, ErrorKind::kTraceCorrupt);
+  EXPECT_FALSE(files.save("/dev/null").ok()) << "only regular files are saved";
 }
 
 }  // namespace
