@@ -52,9 +52,8 @@ uint64_t near_digest(ptrace::Tracee& t, const user_regs_struct& regs, const Soft
 
 namespace {
 
-// The part of each thread's stack below its red zone: dead to the program, and holding stale
-// signal frames whose trap number, error code and fault address are the kernel's record of the
-// thread's last trap (ebb's own breakpoints in replay, not the recording's traps).
+// The part of each thread's stack below its red zone: dead to the program (old signal frames,
+// locals of returned calls, and what ebb's own injected code left there).
 std::vector<std::pair<uint64_t, uint64_t>> dead_stack(pid_t pid, const std::vector<ptrace::MapEntry>& maps) {
   constexpr uint64_t kRedZone = 128;
   std::vector<std::pair<uint64_t, uint64_t>> out;

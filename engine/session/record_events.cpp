@@ -17,6 +17,7 @@
 #include "engine/session/event_codec.h"
 #include "engine/session/point_digest.h"
 #include "engine/session/record_task.h"
+#include "engine/session/signal_frame.h"
 #include "engine/session/trampoline_exit.h"
 #include "engine/session/vdso.h"
 #include "engine/trace/saved_files.h"
@@ -421,7 +422,7 @@ Status EventRecorder::on_signal(RecordTask& task, int sig) {
       if (insn != arch::TrappedInsn::kNone) return on_trapped_insn(task, static_cast<int>(insn), *regs);
     }
   }
-  bool fault = info->si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP);
+  bool fault = is_fault_signal(sig, *info);
   auto again = task.redelivering.find(sig);
   if (again != task.redelivering.end()) {
     *info = again->second;  // ebb re-sent it: the program sees the original

@@ -22,6 +22,7 @@
 #include "engine/base/log.h"
 #include "engine/session/cpu_pin.h"
 #include "engine/session/record_task.h"
+#include "engine/session/signal_frame.h"
 #include "engine/trace/writer.h"
 
 namespace ebb::session {
@@ -120,6 +121,11 @@ Status Recorder::resume(RecordTask& task, TaskState state) {
   task.state = state;
   int sig = task.resume_sig;
   task.resume_sig = 0;
+  if (sig) {  // an asynchronous signal's handler starts with a clean frame (signal_frame.h)
+    auto entered = enter_handler(task.t, sig);
+    if (!entered) return entered.error();
+    if (*entered) sig = 0;
+  }
   if (state == TaskState::kRunning) {
     running_ = task.tid();
     running_since_ = std::chrono::steady_clock::now();

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "engine/session/replay_task.h"
+#include "engine/session/signal_frame.h"
 
 namespace ebb::session {
 
@@ -40,18 +41,31 @@ ReplayTask* Replayer::task_for_step(pid_t tid) { return tid ? task(tid) : nullpt
 // the task goes to its syscall event, and the step ends when that is done.
 Status Replayer::resume_for_debugger(ReplayTask& task) {
   EBB_TRY(arm_tick_stop(task));
-  int sig = task.pending_sig;
-  task.pending_sig = 0;
+  bool step = false;
+  uint64_t pc = 0;
   if (task.stepping && !task.in_replayed_syscall) {
     auto regs = task.t.regs();
     if (!regs) return regs.error();
+    pc = regs->rip;
     uint8_t insn[2] = {};
-    bool is_syscall = task.t.read(RemoteAddr(regs->rip), insn, sizeof insn).ok() && insn[0] == 0x0f && insn[1] == 0x05;
-    if (!is_syscall) {
-      task.step_from = shown_pc(task, regs->rip);
-      task.extra_steps = 0;
-      return task.t.resume_step(sig);
-    }
+    step = !(task.t.read(RemoteAddr(pc), insn, sizeof insn).ok() && insn[0] == 0x0f && insn[1] == 0x05);
+  }
+  task.clear_frame_at_step = false;
+  if (step && task.pending_sig) {
+    // The step delivers the signal and ends at its handler's entry, where on_debug_trap clears
+    // an asynchronous signal's frame (signal_frame.h).
+    auto runs = runs_async_handler(task.t, task.pending_sig);
+    if (!runs) return runs.error();
+    task.clear_frame_at_step = *runs;
+  } else {
+    EBB_TRY(enter_pending_handler(task));
+  }
+  int sig = task.pending_sig;
+  task.pending_sig = 0;
+  if (step) {
+    task.step_from = shown_pc(task, pc);
+    task.extra_steps = 0;
+    return task.t.resume_step(sig);
   }
   return task.t.resume_syscall(sig);
 }
@@ -116,6 +130,8 @@ Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
   if (info->si_code == kTrapSignalDelivered && task.stepping) {
     // A single step that delivered a signal stops at the handler's entry.
     EBB_TRY(clear_saved_trap_flag(task, regs->rsp));
+    if (task.clear_frame_at_step) EBB_TRY(clear_frame(task.t));
+    task.clear_frame_at_step = false;
     debug_stop(task, DebugStopKind::kStep);
     EBB_TRY(resume_for_debugger(task));
     return true;

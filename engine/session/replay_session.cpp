@@ -20,6 +20,7 @@
 #include "engine/session/event_codec.h"
 #include "engine/session/replay_checks.h"
 #include "engine/session/replay_task.h"
+#include "engine/session/signal_frame.h"
 #include "engine/ptrace/proc_maps.h"
 #include "engine/syscalls/table.h"
 #include "engine/trace/reader.h"
@@ -84,10 +85,22 @@ Result<ptrace::Stop> Replayer::wait_for(ReplayTask& task, int expected_sig) {
   }
 }
 
+Status Replayer::enter_pending_handler(ReplayTask& task) {
+  if (!task.pending_sig) return ok_status();
+  auto entered = enter_handler(task.t, task.pending_sig);
+  if (!entered) {
+    if (entered.error().kind == ErrorKind::kUnsupported) return check_.diverged(entered.error().message);
+    return entered.error();
+  }
+  if (*entered) task.pending_sig = 0;
+  return ok_status();
+}
+
 Result<ptrace::Stop> Replayer::resume_and_wait(ReplayTask& task, int expected_sig) {
   if (debug_) {
     EBB_TRY(resume_for_debugger(task));
   } else {
+    EBB_TRY(enter_pending_handler(task));
     EBB_TRY(task.t.resume_syscall(task.pending_sig));
     task.pending_sig = 0;
   }
@@ -315,6 +328,24 @@ Status Replayer::run_deferred_sigsuspend(ReplayTask& task, int sig) {
   return task.t.set_regs(task.deferred_regs);
 }
 
+// A signal that arrived just as a syscall returned (an interrupt on the way back to user mode:
+// orig_rax -1 in the recording) finds the replayed thread still at that syscall's exit stop, in
+// the same state but for orig_rax, which only tells the kernel whether to restart the call.
+Status Replayer::leave_syscall_for_signal(ReplayTask& task, schema::SignalEvent::Reader ev) {
+  const user_regs_struct want = load_user_regs(ev.getRegs());
+  if (want.orig_rax != ~uint64_t{0}) return ok_status();
+  auto regs = task.t.regs();
+  if (!regs) return regs.error();
+  if (regs->orig_rax == ~uint64_t{0} || regs->rip != want.rip) return ok_status();
+  auto phase = task.t.syscall_phase();
+  if (!phase) return phase.error();
+  if (*phase != ptrace::SyscallPhase::kExit) return ok_status();
+  log_debug("replay: %s arrived as syscall %lld returned: delivered from its exit stop", signal_name(ev.getSigno()).c_str(),
+            static_cast<long long>(regs->orig_rax));
+  regs->orig_rax = ~uint64_t{0};
+  return task.t.set_regs(*regs);
+}
+
 Status Replayer::on_signal(ReplayTask& task, schema::SignalEvent::Reader ev) {
   int sig = ev.getSigno();
   if (task.deferred_sigsuspend) {
@@ -326,6 +357,7 @@ Status Replayer::on_signal(ReplayTask& task, schema::SignalEvent::Reader ev) {
     // and those registers (at once when it stands there already).
     if (soft_ticks_ && !at_recorded_point(task, ev))
       EBB_TRY(run_to_point(task, r_.event().getTicks(), load_user_regs(ev.getRegs()), load_point_digest(ev.getMemory())));
+    EBB_TRY(leave_syscall_for_signal(task, ev));
     EBB_TRY(check_.async_signal_point(task.t, ev));
     if (syscall(SYS_tkill, task.t.pid(), sig) < 0) return os_error("tkill");
   }

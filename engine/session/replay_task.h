@@ -33,6 +33,7 @@ struct ReplayTask {
   ptrace::Tracee t;
   pid_t tgid;                // the recorded process id
   int pending_sig = 0;       // delivered at the next resume
+  bool clear_frame_at_step = false;  // a debugger's step into an asynchronous signal's handler
   bool in_syscall = false;   // resumed past a syscall entry (a clone parent)
   bool at_entry = false;     // stopped at a syscall entry (after a syscall-entry event)
   // An interrupted rt_sigsuspend waits at its entry for the signal that
@@ -175,6 +176,9 @@ class Replayer {
   Status run_stub_to_syscall_exit(ReplayTask& task);
   Status on_clone(ReplayTask& parent, schema::CloneEvent::Reader ev);
   Result<ptrace::Stop> run_clone(ReplayTask& parent);
+  // Delivers the task's pending signal into its handler, when it is asynchronous and caught
+  // (signal_frame.h): the task then stands at the handler's first instruction, nothing pending.
+  Status enter_pending_handler(ReplayTask& task);
   Status on_exit(pid_t tid, schema::ExitEvent::Reader ev);
   Result<ptrace::Stop> wait_for_death(ReplayTask& task);
   void reap_others_of(pid_t tgid, pid_t except);
@@ -190,6 +194,7 @@ class Replayer {
   Status rewrite_memory_syscall(ReplayTask& task, schema::SyscallEvent::Reader ev, user_regs_struct& regs);
   Status echo_output(ReplayTask& task, schema::SyscallEvent::Reader ev);
   Status on_signal(ReplayTask& task, schema::SignalEvent::Reader ev);
+  Status leave_syscall_for_signal(ReplayTask& task, schema::SignalEvent::Reader ev);
   Status on_instruction(ReplayTask& task, schema::InstructionEvent::Reader ev);
   // The soft tick clock (replay_ticks.cpp).
   Status on_tick_patch(ReplayTask& task, schema::TickPatchEvent::Reader ev);
