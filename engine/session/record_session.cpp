@@ -22,7 +22,9 @@
 #include "engine/base/log.h"
 #include "engine/session/cpu_pin.h"
 #include "engine/session/record_task.h"
+#include "engine/session/scan_store.h"
 #include "engine/session/signal_frame.h"
+#include "engine/trace/saved_files.h"
 #include "engine/trace/writer.h"
 
 namespace ebb::session {
@@ -502,6 +504,7 @@ Result<RecordOutcome> record(const RecordConfig& config) {
   EBB_TRY(build_header(header, config, *cpu));
   auto writer = trace::TraceWriter::create(config.trace_dir, header);
   if (!writer) return writer.error();
+  if (auto cache = cache_root()) (*writer)->saved_files().share_through(*cache + "/files");
 
   // Ctrl-C and Ctrl-\ go to the program (same process group), not to ebb.
   // A caught signal (unlike an ignored one) is reset to default by exec.

@@ -21,6 +21,17 @@
 
 namespace ebb::session {
 
+std::optional<std::string> cache_root() {
+  if (const char* dir = getenv("EBB_CACHE_DIR")) {
+    if (dir[0] == '\0' || std::strcmp(dir, "off") == 0) return std::nullopt;
+    return std::string(dir);
+  }
+  // XDG base directory spec: a relative $XDG_CACHE_HOME is invalid and ignored.
+  if (const char* xdg = getenv("XDG_CACHE_HOME"); xdg && xdg[0] == '/') return std::string(xdg) + "/ebb";
+  if (const char* home = getenv("HOME"); home && home[0] != '\0') return std::string(home) + "/.cache/ebb";
+  return std::nullopt;
+}
+
 namespace {
 
 // A packed entry is ~18 bytes a site; anything this large is not one.
@@ -84,16 +95,6 @@ const std::string& own_build_id() {
   return id;
 }
 
-std::optional<std::string> cache_root() {
-  if (const char* dir = getenv("EBB_CACHE_DIR")) {
-    if (dir[0] == '\0' || std::strcmp(dir, "off") == 0) return std::nullopt;
-    return std::string(dir);
-  }
-  // XDG base directory spec: a relative $XDG_CACHE_HOME is invalid and ignored.
-  if (const char* xdg = getenv("XDG_CACHE_HOME"); xdg && xdg[0] == '/') return std::string(xdg) + "/ebb";
-  if (const char* home = getenv("HOME"); home && home[0] != '\0') return std::string(home) + "/.cache/ebb";
-  return std::nullopt;
-}
 
 // The entry of the code with these hashes and size in `dir`; `suffix`: a file kept beside it.
 std::string entry_path(const std::string& dir, const ticks::ContentHashes& hashes, uint64_t size,

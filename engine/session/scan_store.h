@@ -29,6 +29,10 @@ namespace ebb::session {
 
 inline constexpr uint64_t kMaxStoredCodeSize = uint64_t{64} << 20;
 
+// <cache> (above); nullopt when the disk cache is off. It also holds `files/`, the copies of
+// mapped files that recordings share (trace/saved_files.h, SavedFiles::share_through).
+std::optional<std::string> cache_root();
+
 // The folder that holds this ebb's entries; nullopt when the disk cache is off.
 std::optional<std::string> scan_store_dir();
 

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <vector>
 
@@ -65,12 +67,14 @@ Result<std::string> SavedFiles::save(int fd, const std::string& original_path) {
     return os_error("cannot create " + dir_ + kFolder);
   std::string name = std::to_string(next_);
   std::string copy = dir_ + kFolder + "/" + name;
-  ScopedFd out(::open(copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
-  if (!out.valid()) return os_error("cannot create " + copy);
-  Status copied = copy_all(fd, out.get(), static_cast<uint64_t>(st.st_size), original_path);
-  if (!copied) {
-    unlink(copy.c_str());
-    return copied.error();
+  if (shared_.empty() || !link_shared(fd, key, static_cast<uint64_t>(st.st_size), copy)) {
+    ScopedFd out(::open(copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
+    if (!out.valid()) return os_error("cannot create " + copy);
+    Status copied = copy_all(fd, out.get(), static_cast<uint64_t>(st.st_size), original_path);
+    if (!copied) {
+      unlink(copy.c_str());
+      return copied.error();
+    }
   }
   std::string line = name + "\t" + original_path + "\n";
   ScopedFd index(::open((dir_ + kIndex).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
@@ -79,6 +83,38 @@ Result<std::string> SavedFiles::save(int fd, const std::string& original_path) {
   ++next_;
   saved_.emplace(key, name);
   return name;
+}
+
+void SavedFiles::share_through(const std::string& dir) {
+  shared_.clear();
+  std::error_code made;
+  std::filesystem::create_directories(dir, made);
+  if (made) return;
+  struct stat shared_st, trace_st;
+  if (::stat(dir.c_str(), &shared_st) != 0 || ::stat(dir_.c_str(), &trace_st) != 0) return;
+  if (shared_st.st_dev == trace_st.st_dev) shared_ = dir;
+}
+
+Status SavedFiles::link_shared(int fd, const Key& key, uint64_t size, const std::string& copy) {
+  char name[128];
+  snprintf(name, sizeof name, "%llx-%llx-%llx-%llx-%llx", static_cast<unsigned long long>(std::get<0>(key)),
+           static_cast<unsigned long long>(std::get<1>(key)), static_cast<unsigned long long>(std::get<2>(key)),
+           static_cast<unsigned long long>(std::get<3>(key)), static_cast<unsigned long long>(std::get<4>(key)));
+  const std::string shared = shared_ + "/" + name;
+  struct stat st;
+  if (::lstat(shared.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) != size) {
+    // Made whole under a temporary name, then renamed: another ebb sees all of it or nothing.
+    const std::string temp = shared + ".tmp-" + std::to_string(getpid());
+    ScopedFd out(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444));
+    if (!out.valid()) return os_error("cannot create " + temp);
+    Status copied = copy_all(fd, out.get(), size, shared);
+    if (!copied || ::rename(temp.c_str(), shared.c_str()) != 0) {
+      unlink(temp.c_str());
+      return copied ? os_error("cannot rename " + temp) : copied;
+    }
+  }
+  if (::link(shared.c_str(), copy.c_str()) != 0) return os_error("cannot link " + shared);
+  return ok_status();
 }
 
 Result<std::string> SavedFiles::save(const std::string& path) {

@@ -34,9 +34,20 @@ class SavedFiles {
   // The same for a path, opened read-only.
   Result<std::string> save(const std::string& path);
 
+  // Keeps one copy of each file version in `dir` (made if missing) and hard-links it into the
+  // traces that save that version, instead of copying the file into each: the copy's name
+  // there is the original's identity (the key above), so a file changed or replaced is copied
+  // again. Only when `dir` is on the trace's file system; otherwise (or when a link fails) the
+  // file is copied into the trace as without it. A trace stays whole when `dir` is deleted.
+  void share_through(const std::string& dir);
+
  private:
   using Key = std::tuple<dev_t, ino_t, off_t, int64_t, int64_t>;
+  // Links the shared copy of the file open as `fd` (made first when missing) to `copy`.
+  Status link_shared(int fd, const Key& key, uint64_t size, const std::string& copy);
+
   std::string dir_;
+  std::string shared_;  // share_through's folder, "" when off
   std::map<Key, std::string> saved_;
   uint64_t next_ = 1;
 };

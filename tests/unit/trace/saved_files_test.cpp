@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -132,6 +133,43 @@ TEST(SavedFiles, NamesCopiesAndSeesChangesInPlace) {
   ASSERT_FALSE(outside.ok());
   EXPECT_EQ(outside.error().kind, ErrorKind::kTraceCorrupt);
   EXPECT_FALSE(files.save("/dev/null").ok()) << "only regular files are saved";
+}
+
+// share_through: the second trace that saves a file links the first one's copy (one inode,
+// no second copy); a file rewritten in place gets a copy of its own; a trace keeps its copies
+// when the shared folder is deleted.
+TEST(SavedFiles, TracesShareOneCopyOfEachFileVersion) {
+  TempDir tmp;
+  const std::string a = tmp.sub("a"), shared = tmp.sub("cache/files");
+  std::ofstream(a) << "shared bytes";
+  std::filesystem::create_directories(tmp.sub("t1"));
+  std::filesystem::create_directories(tmp.sub("t2"));
+  SavedFiles first(tmp.sub("t1")), second(tmp.sub("t2"));
+  first.share_through(shared);
+  second.share_through(shared);
+  auto n1 = first.save(a);
+  auto n2 = second.save(a);
+  ASSERT_TRUE(n1.ok() && n2.ok());
+  struct stat s1, s2;
+  ASSERT_EQ(stat((tmp.sub("t1") + "/files/" + *n1).c_str(), &s1), 0);
+  ASSERT_EQ(stat((tmp.sub("t2") + "/files/" + *n2).c_str(), &s2), 0);
+  EXPECT_EQ(s1.st_ino, s2.st_ino) << "the second trace made a copy of its own";
+  EXPECT_EQ(s1.st_nlink, 3u) << "the shared copy and the two traces' links";
+  EXPECT_EQ(s1.st_mode & 0777, 0444u);
+  {
+    std::fstream f(a, std::ios::in | std::ios::out);
+    f << "SHARED";  // in place: the same inode and size
+  }
+  auto n3 = second.save(a);
+  ASSERT_TRUE(n3.ok());
+  struct stat s3;
+  ASSERT_EQ(stat((tmp.sub("t2") + "/files/" + *n3).c_str(), &s3), 0);
+  EXPECT_NE(s3.st_ino, s1.st_ino);
+  std::filesystem::remove_all(tmp.sub("cache"));
+  auto bytes = read_bytes(tmp.sub("t1") + "/files/" + *n1);
+  EXPECT_EQ(std::string(bytes.begin(), bytes.end()), "shared bytes");
+  bytes = read_bytes(tmp.sub("t2") + "/files/" + *n3);
+  EXPECT_EQ(std::string(bytes.begin(), bytes.end()), "SHARED bytes");
 }
 
 }  // namespace
