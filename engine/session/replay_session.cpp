@@ -22,6 +22,7 @@
 #include "engine/session/replay_task.h"
 #include "engine/session/signal_frame.h"
 #include "engine/ptrace/proc_maps.h"
+#include "engine/syscalls/handlers.h"
 #include "engine/syscalls/table.h"
 #include "engine/trace/reader.h"
 #include "engine/trace/saved_files.h"
@@ -329,17 +330,24 @@ Status Replayer::run_deferred_sigsuspend(ReplayTask& task, int sig) {
 }
 
 // A signal that arrived just as a syscall returned (an interrupt on the way back to user mode:
-// orig_rax -1 in the recording) finds the replayed thread still at that syscall's exit stop, in
-// the same state but for orig_rax, which only tells the kernel whether to restart the call.
+// orig_rax -1 in the recording) finds the replayed thread still on that syscall's way out (its
+// exit stop, or the delivery stop of a signal before this one), in the same state but for
+// orig_rax, which only tells the kernel whether to restart the call: none is to be restarted
+// when the result is no restart code.
 Status Replayer::leave_syscall_for_signal(ReplayTask& task, schema::SignalEvent::Reader ev) {
   const user_regs_struct want = load_user_regs(ev.getRegs());
   if (want.orig_rax != ~uint64_t{0}) return ok_status();
   auto regs = task.t.regs();
   if (!regs) return regs.error();
   if (regs->orig_rax == ~uint64_t{0} || regs->rip != want.rip) return ok_status();
+  const int64_t result = static_cast<int64_t>(regs->rax);
+  namespace abi = syscalls::abi;
+  if (result == -abi::kERestartSys || result == -abi::kERestartNoIntr || result == -abi::kERestartNoHand ||
+      result == -abi::kERestartRestartBlock)
+    return ok_status();
   auto phase = task.t.syscall_phase();
   if (!phase) return phase.error();
-  if (*phase != ptrace::SyscallPhase::kExit) return ok_status();
+  if (*phase == ptrace::SyscallPhase::kEntry) return ok_status();
   log_debug("replay: %s arrived as syscall %lld returned: delivered from its exit stop", signal_name(ev.getSigno()).c_str(),
             static_cast<long long>(regs->orig_rax));
   regs->orig_rax = ~uint64_t{0};

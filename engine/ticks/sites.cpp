@@ -483,6 +483,23 @@ class RedundantBackEdges {
   mutable uint32_t epoch_ = 0;
 };
 
+// Whether the function at `entry` is a jump through a pointer in memory at a fixed address,
+// `jmp [rip + d]` (after an endbr64, if any): a PLT stub, or a thunk through the GOT. The target
+// is a function, which by the ABI reads no status flag at its entry: the flags are dead there
+// though the walk cannot follow the jump.
+bool jumps_through_pointer(const Sweep& s, std::span<const uint8_t> code, uint64_t entry) {
+  auto i = s.index_at(entry);
+  if (!i) return false;
+  static constexpr uint8_t kEndbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
+  const InsnInfo* in = &s.insns[*i];
+  if (in->length == sizeof kEndbr64 && std::memcmp(code.data() + (in->address - s.base), kEndbr64, sizeof kEndbr64) == 0) {
+    auto next = s.next(*i);
+    if (!next) return false;
+    in = &s.insns[*next];
+  }
+  return in->flow == Flow::kIndirectJump && in->rip_relative && !in->lea;
+}
+
 void drop_redundant_back_edges(const Sweep& s, const std::vector<TargetSources>& sources,
                                std::vector<TickSite>& sites) {
   RedundantBackEdges edges(s, sources, sites);
@@ -640,7 +657,8 @@ Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_
   FlagsWalk flags(s);
   for (TickSite& site : scan.sites) {
     if (site.method != SiteMethod::kJump) continue;
-    site.flags_dead = flags.dead_at(site.kind == SiteKind::kBackEdge ? site.target.addr() : site.address.addr());
+    site.flags_dead = flags.dead_at(site.kind == SiteKind::kBackEdge ? site.target.addr() : site.address.addr()) ||
+                      (site.kind == SiteKind::kEntry && jumps_through_pointer(s, code, site.address.addr()));
   }
   scan.undecodable = to_ranges(s.undecodable);
   scan.unpatchable = to_ranges(s.unpatchable);

@@ -680,6 +680,27 @@ TEST(Sites, FlagsLivenessFollowsJumpsAndBranches) {
   EXPECT_FALSE(entry_then({0x53, 0x0f, 0xaf, 0xc0, 0x9c, 0x58, 0xc3}).flags_dead);
 }
 
+// A function that jumps through a pointer at a fixed address (a PLT stub, a thunk through the
+// GOT) hands the flags to another function, which by the ABI reads none at its entry: dead,
+// though the walk cannot follow the jump. Not so for a jump through a register or a table.
+TEST(Sites, FlagsDeadAtAJumpThroughAPointer) {
+  auto entry_then = [](std::vector<uint8_t> body) {
+    std::vector<uint8_t> code = bytes({0xe8, 0x01, 0x00, 0x00, 0x00, 0xc3});  // call f; ret; f:
+    code.insert(code.end(), body.begin(), body.end());
+    TickSite site = site_at(scan(code), kBase + 6);
+    EXPECT_EQ(site.method, SiteMethod::kJump);
+    return site;
+  };
+  // jmp [rip + 0x1000]; push 7; jmp ...: a lazy PLT stub
+  EXPECT_TRUE(entry_then({0xff, 0x25, 0x00, 0x10, 0x00, 0x00, 0x68, 0x07, 0x00, 0x00, 0x00, 0xc3}).flags_dead);
+  // endbr64; bnd jmp [rip + 0x1000]: an IBT PLT stub (.plt.sec)
+  EXPECT_TRUE(entry_then({0xf3, 0x0f, 0x1e, 0xfa, 0xf2, 0xff, 0x25, 0x00, 0x10, 0x00, 0x00, 0xc3}).flags_dead);
+  // mov rax, [rip + 0x1000]; jmp rax: through a register (the walk gives up at the jump)
+  EXPECT_FALSE(entry_then({0x48, 0x8b, 0x05, 0x00, 0x10, 0x00, 0x00, 0xff, 0xe0, 0xc3}).flags_dead);
+  // nop; jmp [rip + 0x1000]: not the function's first instruction
+  EXPECT_FALSE(entry_then({0x90, 0x90, 0x90, 0x90, 0x90, 0xff, 0x25, 0x00, 0x10, 0x00, 0x00, 0xc3}).flags_dead);
+}
+
 // `f: push rbp; mov rbp, rsp; pop rbp; ret`: an entry that gets a jump patch (5 bytes).
 const std::vector<uint8_t> kCountedFunction = {0x55, 0x48, 0x89, 0xe5, 0x5d, 0xc3};
 
