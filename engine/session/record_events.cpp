@@ -43,9 +43,10 @@ Status check_clone3(const syscalls::SyscallCall& call) {
 }
 
 // A copy of a file the program maps executable, so that a debugger reads its
-// symbols even after it was rebuilt or deleted (trace/saved_files.h). Only
-// those symbols depend on it: a failure is a warning. `fd` < 0: open `path`.
-// Returns the copy's name in files/, or "" when there is none.
+// symbols even after it was rebuilt or deleted (trace/saved_files.h), and
+// mmap events name it instead of carrying the bytes. A failure is a warning
+// (the events then carry the bytes). `fd` < 0: open `path`. Returns the
+// copy's name in files/, or "" when there is none.
 std::string save_exec_file(trace::TraceWriter& w, int fd, const std::string& path) {
   if (!path.starts_with("/")) return "";
   auto saved = fd >= 0 ? w.saved_files().save(fd, path) : w.saved_files().save(path);
