@@ -8,6 +8,7 @@
 namespace ebb::session {
 
 namespace {
+constexpr int kTrapBrkpt = 1;   // TRAP_BRKPT: a step's #DB without DR6's single-step bit (replay_debug.cpp)
 constexpr int kTrapTrace = 2;   // TRAP_TRACE: a single step finished
 constexpr int kTrapHwbkpt = 4;  // TRAP_HWBKPT: a debug register fired
 constexpr uint8_t kInt3 = 0xcc;
@@ -82,7 +83,7 @@ Result<std::optional<DebugStop>> Diversion::on_stop(ReplayTask& task, pid_t tid,
     if (uint64_t hit = hook.hardware_hit(task))
       return std::optional<DebugStop>(DebugStop{DebugStopKind::kWatch, tid, 0, 0, hit});
   }
-  if (info->si_code == kTrapTrace && step) return std::optional<DebugStop>(DebugStop{DebugStopKind::kStep, tid});
+  if ((info->si_code == kTrapTrace || info->si_code == kTrapBrkpt) && step) return std::optional<DebugStop>(DebugStop{DebugStopKind::kStep, tid});
   return std::optional<DebugStop>(DebugStop{DebugStopKind::kSignal, tid, SIGTRAP});
 }
 
