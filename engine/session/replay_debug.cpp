@@ -16,10 +16,6 @@ constexpr int kTrapHwbkpt = 4;  // TRAP_HWBKPT: a debug register fired
 // ptrace_notify(SIGTRAP) after a signal delivered by PTRACE_SINGLESTEP (the
 // kernel's signal_setup_done) reports si_code SIGTRAP.
 constexpr int kTrapSignalDelivered = SIGTRAP;
-// At a handler's entry rsp points at struct rt_sigframe: pretcode (8), then
-// the ucontext, whose uc_mcontext (at 40) holds eflags at 136 (REG_EFL 17).
-constexpr uint64_t kSigframeEflags = 40 + 17 * 8;
-constexpr uint64_t kFlagTrap = 0x100;
 // A single step through a trampoline: its tick sequence is a few dozen
 // instructions at most.
 constexpr int kMaxExtraSteps = 256;
@@ -130,8 +126,7 @@ Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
   }
   if (info->si_code == kTrapSignalDelivered && task.stepping) {
     // A single step that delivered a signal stops at the handler's entry.
-    EBB_TRY(clear_saved_trap_flag(task, regs->rsp));
-    if (task.clear_frame_at_step) EBB_TRY(clear_frame(task.t));
+    EBB_TRY(task.clear_frame_at_step ? clear_frame(task.t) : clear_saved_trap_flag(task.t));
     task.clear_frame_at_step = false;
     debug_stop(task, DebugStopKind::kStep);
     EBB_TRY(resume_for_debugger(task));
@@ -154,17 +149,6 @@ Result<bool> Replayer::on_debug_trap(ReplayTask& task, const ptrace::Stop&) {
     return true;
   }
   return false;
-}
-
-// The kernel saved a single step's trap flag in the signal frame at `sp`
-// (a handler's entry): cleared there, or the handler's return
-// (rt_sigreturn) would trap again.
-Status Replayer::clear_saved_trap_flag(ReplayTask& task, uint64_t sp) {
-  uint64_t flags = 0;
-  RemoteAddr saved(sp + kSigframeEflags);
-  if (!task.t.read(saved, &flags, sizeof flags).ok() || !(flags & kFlagTrap)) return ok_status();
-  flags &= ~kFlagTrap;
-  return task.t.write(saved, &flags, sizeof flags);
 }
 
 // A single step into patched code (the soft tick clock) goes on through the

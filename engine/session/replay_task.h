@@ -231,7 +231,6 @@ class Replayer {
   Status resume_for_debugger(ReplayTask& task);
   Result<bool> on_debug_trap(ReplayTask& task, const ptrace::Stop& stop);
   ReplayTask* task_for_step(pid_t tid);
-  Status clear_saved_trap_flag(ReplayTask& task, uint64_t sp);
 
   trace::TraceReader& r_;
   ReplayChecks check_;

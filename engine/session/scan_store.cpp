@@ -95,7 +95,6 @@ const std::string& own_build_id() {
   return id;
 }
 
-
 // The entry of the code with these hashes and size in `dir`; `suffix`: a file kept beside it.
 std::string entry_path(const std::string& dir, const ticks::ContentHashes& hashes, uint64_t size,
                        const char* suffix = "") {

@@ -22,20 +22,34 @@ Result<bool> runs_async_handler(ptrace::Tracee& t, int sig) {
   return (*caught & (uint64_t{1} << (sig - 1))) != 0;
 }
 
-Status clear_frame(ptrace::Tracee& t) {
+namespace {
+// The address of the general registers in the frame's ucontext: x86-64 handlers get the
+// ucontext in rdx (rt_sigframe), whatever their sa_flags.
+Result<uint64_t> frame_gregs(ptrace::Tracee& t) {
   auto regs = t.regs();
   if (!regs) return regs.error();
-  // x86-64 handlers get the ucontext in rdx (rt_sigframe), whatever their sa_flags.
-  const uint64_t gregs = regs->rdx + offsetof(ucontext_t, uc_mcontext) + offsetof(mcontext_t, gregs);
-  const uint64_t zero = 0;
-  for (int reg : {REG_ERR, REG_TRAPNO, REG_CR2})
-    EBB_TRY(t.write(RemoteAddr(gregs + sizeof(greg_t) * reg), &zero, sizeof zero));
+  return regs->rdx + offsetof(ucontext_t, uc_mcontext) + offsetof(mcontext_t, gregs);
+}
+}  // namespace
+
+Status clear_saved_trap_flag(ptrace::Tracee& t) {
+  auto gregs = frame_gregs(t);
+  if (!gregs) return gregs.error();
   constexpr uint64_t kTrapFlag = 0x100;
   uint64_t flags = 0;
-  const RemoteAddr saved(gregs + sizeof(greg_t) * REG_EFL);
+  const RemoteAddr saved(*gregs + sizeof(greg_t) * REG_EFL);
   if (!t.read(saved, &flags, sizeof flags).ok() || !(flags & kTrapFlag)) return ok_status();
   flags &= ~kTrapFlag;
   return t.write(saved, &flags, sizeof flags);
+}
+
+Status clear_frame(ptrace::Tracee& t) {
+  auto gregs = frame_gregs(t);
+  if (!gregs) return gregs.error();
+  const uint64_t zero = 0;
+  for (int reg : {REG_ERR, REG_TRAPNO, REG_CR2})
+    EBB_TRY(t.write(RemoteAddr(*gregs + sizeof(greg_t) * reg), &zero, sizeof zero));
+  return clear_saved_trap_flag(t);
 }
 
 Result<bool> enter_handler(ptrace::Tracee& t, int sig) {

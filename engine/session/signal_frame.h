@@ -24,8 +24,12 @@ bool is_fault_signal(int sig, const siginfo_t& info);
 Result<bool> runs_async_handler(ptrace::Tracee& t, int sig);
 
 // At the stop that ends a single step into a handler (SIGTRAP with si_code SIGTRAP, at the
-// handler's first instruction): zeroes the trap number, error code and fault address in the
-// frame's ucontext (and a trap flag the kernel may have saved in it).
+// handler's first instruction): clears a trap flag the kernel saved in the frame's eflags, or
+// the handler's return (rt_sigreturn) would trap again. Any signal's frame.
+Status clear_saved_trap_flag(ptrace::Tracee& t);
+
+// At the same stop, for an asynchronous signal: zeroes the trap number, error code and fault
+// address in the frame's ucontext, and clears the saved trap flag.
 Status clear_frame(ptrace::Tracee& t);
 
 // At `t`'s signal-delivery-stop for `sig`, with its siginfo set: when runs_async_handler,
