@@ -229,7 +229,7 @@ Status EventRecorder::fill_mapping(RecordTask& task, schema::Mapping::Builder m,
     auto range = trace::map_saved_file(w_.dir(), copy, offset, m.getEnd() - m.getStart());
     if (range) {
       m.setSavedFile(copy);
-      m.setSavedDigest(range->digest());
+      m.setSavedDigest(digests_.digest(*range));
       return ok_status();
     }
   }

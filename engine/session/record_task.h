@@ -21,6 +21,7 @@
 #include "engine/ptrace/tracee.h"
 #include "engine/session/outcome.h"
 #include "engine/session/point_digest.h"
+#include "engine/session/scan_store.h"
 #include "engine/session/soft_clock.h"
 #include "engine/session/stdio_fds.h"
 #include "engine/syscalls/table.h"
@@ -136,6 +137,7 @@ class EventRecorder {
   Result<std::optional<PointDigest>> point_memory(RecordTask& task, const user_regs_struct& regs);
 
   trace::TraceWriter& w_;
+  const trace::DigestMemo digests_ = digest_memo();
   bool cpuid_faulting_;
   bool soft_ticks_;
   std::map<pid_t, std::shared_ptr<SoftClock>> clocks_;  // by process; a vfork child shares its parent's

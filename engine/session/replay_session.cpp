@@ -223,7 +223,7 @@ Status Replayer::fill_mapping(ReplayTask& task, schema::Mapping::Reader m) {
   std::string name(m.getSavedFile().cStr(), m.getSavedFile().size());
   auto range = trace::map_saved_file(r_.dir(), name, m.getOffset(), m.getEnd() - m.getStart());
   if (!range) return range.error();
-  if (range->digest() != m.getSavedDigest())
+  if (digests_.digest(*range) != m.getSavedDigest())
     return make_error(ErrorKind::kTraceCorrupt, "trace " + r_.dir() + " is corrupt: files/" + name +
                                                     " no longer holds the bytes the program mapped at event " +
                                                     std::to_string(r_.event_number()));

@@ -15,6 +15,7 @@
 #include "engine/session/outcome.h"
 #include "engine/session/point_digest.h"
 #include "engine/session/replay_checks.h"
+#include "engine/session/scan_store.h"
 #include "engine/session/soft_clock.h"
 #include "engine/syscalls/table.h"
 #include "engine/trace/reader.h"
@@ -237,6 +238,7 @@ class Replayer {
   std::string stub_path_;
   bool cpuid_faulting_;
   bool soft_ticks_;
+  const trace::DigestMemo digests_ = digest_memo();  // saved copies' digests (fill_mapping)
   std::map<pid_t, std::shared_ptr<SoftClock>> clocks_;   // by recorded process (a vfork child shares)
   std::map<pid_t, std::unique_ptr<ReplayTask>> tasks_;  // by recorded tid
   std::map<pid_t, uint64_t> brk_;                        // by recorded process

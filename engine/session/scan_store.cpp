@@ -32,6 +32,11 @@ std::optional<std::string> cache_root() {
   return std::nullopt;
 }
 
+trace::DigestMemo digest_memo() {
+  auto root = cache_root();
+  return trace::DigestMemo(root ? *root + "/digests" : std::string());
+}
+
 namespace {
 
 // A packed entry is ~18 bytes a site; anything this large is not one.

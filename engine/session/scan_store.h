@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engine/ticks/scan_cache.h"
+#include "engine/trace/saved_files.h"
 #include "engine/ticks/trampoline.h"
 
 namespace ebb::session {
@@ -32,6 +33,9 @@ inline constexpr uint64_t kMaxStoredCodeSize = uint64_t{64} << 20;
 // <cache> (above); nullopt when the disk cache is off. It also holds `files/`, the copies of
 // mapped files that recordings share (trace/saved_files.h, SavedFiles::share_through).
 std::optional<std::string> cache_root();
+
+// The memo of saved copies' digests in <cache>/digests (trace::DigestMemo), off with the cache.
+trace::DigestMemo digest_memo();
 
 // The folder that holds this ebb's entries; nullopt when the disk cache is off.
 std::optional<std::string> scan_store_dir();

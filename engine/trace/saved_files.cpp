@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/base/fd.h"
+#include "engine/base/log.h"
 #include "engine/base/mix_hash.h"
 
 namespace ebb::trace {
@@ -145,6 +146,35 @@ SavedRange::~SavedRange() {
 
 uint64_t SavedRange::digest() const { return mix_hash_lanes(bytes()); }
 
+uint64_t DigestMemo::digest(const SavedRange& range) const {
+  const SavedRange::Stamp& s = range.stamp();
+  if (dir_.empty() || s.links < 2) return range.digest();
+  char name[96];
+  snprintf(name, sizeof name, "/%llx-%llx-%llx-%llx", static_cast<unsigned long long>(s.dev),
+           static_cast<unsigned long long>(s.ino), static_cast<unsigned long long>(s.size),
+           static_cast<unsigned long long>(s.mtime_ns));
+  const std::string path = dir_ + name;
+  {
+    std::ifstream memo(path);
+    std::string line;
+    while (std::getline(memo, line)) {  // a line that does not parse is skipped
+      unsigned long long offset = 0, len = 0, digest = 0;
+      if (sscanf(line.c_str(), "%llx %llx %llx", &offset, &len, &digest) == 3 && offset == s.offset && len == s.len)
+        return digest;
+    }
+  }
+  const uint64_t digest = range.digest();
+  std::error_code made;
+  std::filesystem::create_directories(dir_, made);
+  char line[80];
+  int n = snprintf(line, sizeof line, "%llx %llx %llx\n", static_cast<unsigned long long>(s.offset),
+                   static_cast<unsigned long long>(s.len), static_cast<unsigned long long>(digest));
+  // One short O_APPEND write: concurrent runs add whole lines.
+  ScopedFd out(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (out.valid() && n > 0 && write(out.get(), line, static_cast<size_t>(n)) != n) log_debug("cannot write %s", path.c_str());
+  return digest;
+}
+
 Result<SavedRange> map_saved_file(const std::string& trace_dir, const std::string& name, uint64_t offset,
                                   uint64_t len) {
   if (name.empty() || name.find('/') != std::string::npos)
@@ -158,10 +188,13 @@ Result<SavedRange> map_saved_file(const std::string& trace_dir, const std::strin
   if (!fd.valid() || fstat(fd.get(), &st) != 0) return os_error("cannot open " + path);
   uint64_t size = static_cast<uint64_t>(st.st_size);
   uint64_t n = offset < size ? std::min(len, size - offset) : 0;
-  if (n == 0) return SavedRange(nullptr, 0, 0);
+  SavedRange::Stamp stamp{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), size,
+                          static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u + static_cast<uint64_t>(st.st_mtim.tv_nsec),
+                          static_cast<uint64_t>(st.st_nlink), offset, len};
+  if (n == 0) return SavedRange(nullptr, 0, 0, stamp);
   void* p = mmap(nullptr, n, PROT_READ, MAP_PRIVATE, fd.get(), static_cast<off_t>(offset));
   if (p == MAP_FAILED) return os_error("cannot map " + path);
-  return SavedRange(static_cast<const uint8_t*>(p), n, n);
+  return SavedRange(static_cast<const uint8_t*>(p), n, n, stamp);
 }
 
 }  // namespace ebb::trace

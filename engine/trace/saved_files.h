@@ -62,7 +62,13 @@ Result<std::string> find_saved_file(const std::string& trace_dir, const std::str
 // multiple of the page size), fewer where the copy ends.
 class SavedRange {
  public:
-  SavedRange(SavedRange&& other) noexcept : data_(other.data_), size_(other.size_), mapped_(other.mapped_) {
+  // The copy's identity when the range was mapped: what DigestMemo names it by.
+  struct Stamp {
+    uint64_t dev = 0, ino = 0, size = 0, mtime_ns = 0, links = 0;
+    uint64_t offset = 0, len = 0;  // the range asked for
+  };
+  SavedRange(SavedRange&& other) noexcept
+      : data_(other.data_), size_(other.size_), mapped_(other.mapped_), stamp_(other.stamp_) {
     other.data_ = nullptr;
     other.mapped_ = 0;
   }
@@ -71,13 +77,16 @@ class SavedRange {
   std::span<const uint8_t> bytes() const { return {data_, size_}; }
   // What Mapping.savedDigest holds: mix_hash_lanes of bytes().
   uint64_t digest() const;
+  const Stamp& stamp() const { return stamp_; }
 
  private:
   friend Result<SavedRange> map_saved_file(const std::string&, const std::string&, uint64_t, uint64_t);
-  SavedRange(const uint8_t* data, size_t size, size_t mapped) : data_(data), size_(size), mapped_(mapped) {}
+  SavedRange(const uint8_t* data, size_t size, size_t mapped, const Stamp& stamp)
+      : data_(data), size_(size), mapped_(mapped), stamp_(stamp) {}
   const uint8_t* data_;
   size_t size_;
   size_t mapped_;
+  Stamp stamp_;
 };
 
 // The range of the copy files/<name> of the trace `trace_dir` (both sides:
@@ -85,5 +94,22 @@ class SavedRange {
 // kTraceCorrupt when the trace has no such copy.
 Result<SavedRange> map_saved_file(const std::string& trace_dir, const std::string& name, uint64_t offset,
                                   uint64_t len);
+
+// SavedRange digests remembered across runs, so that recording or replaying a large program does
+// not hash the same library copy every time (pyenv's libpython: 23 MB, ~10 ms). A memo file in
+// `dir` per copy, named by the copy's (st_dev, st_ino, st_size, st_mtim), holds a line
+// `offset len digest` per range: a copy written since has another mtime and is hashed again
+// (what replay's check of a changed copy relies on). Only copies with more than one link are
+// remembered: the ones shared through the cache (SavedFiles::share_through), whose memo every
+// later recording and replay of the same library uses; the folder then holds a small file per
+// shared copy. `dir` "" turns the memo off. Errors only turn it off for that call.
+class DigestMemo {
+ public:
+  explicit DigestMemo(std::string dir = {}) : dir_(std::move(dir)) {}
+  uint64_t digest(const SavedRange& range) const;
+
+ private:
+  std::string dir_;
+};
 
 }  // namespace ebb::trace

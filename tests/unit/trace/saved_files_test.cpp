@@ -172,5 +172,55 @@ TEST(SavedFiles, TracesShareOneCopyOfEachFileVersion) {
   EXPECT_EQ(std::string(bytes.begin(), bytes.end()), "SHARED bytes");
 }
 
+// DigestMemo: a shared copy's range digest is remembered and then read back (a planted value
+// proves the lookup), a copy written since is hashed again, and a copy of one link (not
+// shared) leaves no memo.
+TEST(DigestMemo, RemembersSharedCopiesAndSeesChanges) {
+  TempDir tmp;
+  const std::string a = tmp.sub("a"), memo_dir = tmp.sub("cache/digests");
+  std::ofstream(a) << "library bytes";
+  std::filesystem::create_directories(tmp.sub("t1"));
+  SavedFiles files(tmp.sub("t1"));
+  files.share_through(tmp.sub("cache/files"));
+  auto name = files.save(a);
+  ASSERT_TRUE(name.ok()) << name.error().message;
+  const DigestMemo memo(memo_dir);
+  const std::string copy = tmp.sub("t1") + "/files/" + *name;
+  // An old mtime, so that the write below changes it even within one tick of the coarse clock.
+  const struct timespec old_times[2] = {{1, 0}, {1, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, copy.c_str(), old_times, 0), 0);
+  auto range = map_saved_file(tmp.sub("t1"), *name, 0, 4096);
+  ASSERT_TRUE(range.ok());
+  ASSERT_EQ(range->stamp().links, 2u);
+  EXPECT_EQ(memo.digest(*range), range->digest());
+  std::vector<std::filesystem::path> memos;
+  for (const auto& e : std::filesystem::directory_iterator(memo_dir)) memos.push_back(e.path());
+  ASSERT_EQ(memos.size(), 1u);
+  std::ofstream(memos[0]) << "ffff 1 2\n0 1000 123abc\n";  // another range, then this one's
+  EXPECT_EQ(memo.digest(*range), 0x123abcu) << "the memo was not read";
+  EXPECT_EQ(DigestMemo().digest(*range), range->digest()) << "an empty folder name turns it off";
+
+  ASSERT_EQ(chmod(copy.c_str(), 0644), 0);
+  {
+    std::fstream f(copy, std::ios::in | std::ios::out);
+    f << "LIBRARY";  // in place: the same inode and size, a new mtime
+  }
+  auto changed = map_saved_file(tmp.sub("t1"), *name, 0, 4096);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(memo.digest(*changed), mix_hash_lanes(changed->bytes()));
+  EXPECT_NE(memo.digest(*changed), 0x123abcu);
+
+  std::filesystem::create_directories(tmp.sub("t2"));
+  SavedFiles alone(tmp.sub("t2"));
+  auto own = alone.save(a);
+  ASSERT_TRUE(own.ok());
+  auto single = map_saved_file(tmp.sub("t2"), *own, 0, 4096);
+  ASSERT_TRUE(single.ok());
+  ASSERT_EQ(single->stamp().links, 1u);
+  const size_t before = std::distance(std::filesystem::directory_iterator(memo_dir), {});
+  EXPECT_EQ(memo.digest(*single), single->digest());
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(memo_dir), {}), before);
+}
+
 }  // namespace
 }  // namespace ebb::trace
