@@ -121,10 +121,13 @@ void dump_event(FILE* out, uint64_t n, schema::Event::Reader ev, bool ticks) {
       auto p = ev.getTickPatch();
       fprintf(out,
               "tick patch of 0x%" PRIx64 "-0x%" PRIx64 ": %u jump sites, %u left unpatched; trampolines at 0x%" PRIx64
-              " (%" PRIu64 " bytes), counter at 0x%" PRIx64 "\n",
+              " (%" PRIu64 " bytes), counter at 0x%" PRIx64 "%s\n",
               static_cast<uint64_t>(p.getCodeStart()), static_cast<uint64_t>(p.getCodeEnd()), p.getJumpSites(),
               p.getTrapSites(), static_cast<uint64_t>(p.getTrampolines()),
-              static_cast<uint64_t>(p.getTrampolinesSize()), static_cast<uint64_t>(p.getCounterBlock()));
+              static_cast<uint64_t>(p.getTrampolinesSize()), static_cast<uint64_t>(p.getCounterBlock()),
+              p.getRedirectedCalls() == 0
+                  ? ""
+                  : ("; " + std::to_string(p.getRedirectedCalls()) + " calls go straight to their trampolines").c_str());
       break;
     }
     default:

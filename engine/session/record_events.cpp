@@ -104,7 +104,7 @@ Status EventRecorder::patch_new_code(RecordTask& task) {
   auto code = clock->unpatched_code(task.t);
   if (!code) return code.error();
   for (auto [start, end] : *code) {
-    auto rec = clock->patch(task.t, start, end, std::nullopt);
+    auto rec = clock->patch(task.t, start, end, std::nullopt, CallRedirects::kWritten);
     if (!rec) return rec.error();
     capnp::MallocMessageBuilder msg;
     auto ev = new_event(msg, task.tid());
@@ -118,6 +118,7 @@ Status EventRecorder::patch_new_code(RecordTask& task) {
     p.setDigest(rec->digest);
     p.setJumpSites(rec->jump_sites);
     p.setTrapSites(rec->trap_sites);
+    p.setRedirectedCalls(rec->redirected_calls);
     EBB_TRY(write_event(msg));
   }
   return ok_status();

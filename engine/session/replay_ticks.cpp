@@ -30,11 +30,15 @@ Status Replayer::on_tick_patch(ReplayTask& task, schema::TickPatchEvent::Reader 
     clock = std::move(*made);
   }
   if (debug_) EBB_TRY(debug_->code_changing(task, ev.getCodeStart(), ev.getCodeEnd(), false));
-  auto rec = clock->patch(task.t, ev.getCodeStart(), ev.getCodeEnd(), ev.getTrampolines());
+  const CallRedirects calls = ev.getRedirectedCalls() == 0 ? CallRedirects::kNone
+                              : debug_                     ? CallRedirects::kDigestOnly
+                                                           : CallRedirects::kWritten;
+  auto rec = clock->patch(task.t, ev.getCodeStart(), ev.getCodeEnd(), ev.getTrampolines(), calls);
   if (debug_ && rec) EBB_TRY(debug_->code_changing(task, ev.getCodeStart(), ev.getCodeEnd(), true));
   if (!rec) return check_.diverged("cannot patch the code at " + hex(ev.getCodeStart()) + " for the tick clock: " +
                                    rec.error().message);
-  if (rec->digest != ev.getDigest() || rec->trampolines_size != ev.getTrampolinesSize())
+  if (rec->digest != ev.getDigest() || rec->trampolines_size != ev.getTrampolinesSize() ||
+      rec->redirected_calls != ev.getRedirectedCalls())
     return check_.diverged("the tick patches of the code at " + hex(ev.getCodeStart()) +
                            " differ from the recording's (digest " + hex(rec->digest) + ", recorded " +
                            hex(ev.getDigest()) + ")");
@@ -147,6 +151,11 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
   if (*now + 1 < target) EBB_TRY(run_to_tick(task, clock, target - 1));
   uint8_t orig = 0;
   EBB_TRY(task.t.read(RemoteAddr(want.rip), &orig, 1));
+  // A function's first instruction that calls reach at its trampoline (CallRedirects): an int3
+  // there too, and a thread that stops there stands at the function's entry, its tick to come.
+  const std::optional<uint64_t> entry = clock.redirected_entry(want.rip);
+  uint8_t entry_orig = 0;
+  if (entry) EBB_TRY(task.t.read(RemoteAddr(*entry), &entry_orig, 1));
   int other_memory = 0;  // passes with the point's count and registers but not its memory
   const bool flags_dead = clock.flags_dead_at(want.rip);
   const auto not_found = [&](const std::string& what) {
@@ -165,25 +174,31 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
       if (*same) return take_recorded_point(task.t, *regs, want);
       if (*now == target) ++other_memory;
     }
-    if (regs->rip == want.rip) {  // here before, with other registers: step off the address
-      if (debug_enabled()) {
-        const int differs = arch::first_difference(arch::to_array(*regs), arch::to_array(want));
-        log_debug("run_to_point: at rip %s, %s differs", hex(want.rip).c_str(),
-                  differs < 0 ? "only memory" : arch::reg_name(static_cast<size_t>(differs)));
-      }
+    if (regs->rip == want.rip && debug_enabled()) {  // here before, with other registers
+      const int differs = arch::first_difference(arch::to_array(*regs), arch::to_array(want));
+      log_debug("run_to_point: at rip %s, %s differs", hex(want.rip).c_str(),
+                differs < 0 ? "only memory" : arch::reg_name(static_cast<size_t>(differs)));
+    }
+    for (int off = 0; regs->rip == want.rip || (entry && regs->rip == *entry); ++off) {  // step off the address
+      if (off == 2) return not_found("the thread stays at rip " + hex(regs->rip));
       EBB_TRY(task.t.resume_step(0));
       auto stepped = task.t.wait();
       if (!stepped) return stepped.error();
+      regs = task.t.regs();
+      if (!regs) return regs.error();
     }
     EBB_TRY(task.t.write(RemoteAddr(want.rip), &kInt3, 1));
+    if (entry) EBB_TRY(task.t.write(RemoteAddr(*entry), &kInt3, 1));
     auto stop = resume_and_wait(task);
     EBB_TRY(task.t.write(RemoteAddr(want.rip), &orig, 1));
+    if (entry) EBB_TRY(task.t.write(RemoteAddr(*entry), &entry_orig, 1));
     if (!stop) return stop.error();
     regs = task.t.regs();
     if (!regs) return regs.error();
-    if (stop->kind != ptrace::StopKind::kSignal || stop->sig != SIGTRAP || regs->rip != want.rip + 1)
+    const bool at_entry = entry && regs->rip == *entry + 1;
+    if (stop->kind != ptrace::StopKind::kSignal || stop->sig != SIGTRAP || (regs->rip != want.rip + 1 && !at_entry))
       return not_found("the thread did not come back to rip " + hex(want.rip) + " at tick " + std::to_string(target));
-    regs->rip -= 1;
+    regs->rip = want.rip;
     EBB_TRY(task.t.set_regs(*regs));
     now = clock.ticks(task.t);
     if (!now) return now.error();

@@ -133,20 +133,22 @@ Result<std::vector<uint8_t>> read_code(ptrace::Tracee& t, uint64_t start, uint64
   return code;
 }
 
-// Applies `patches` (disjoint) to `code`, the tracee's bytes at `start`, and writes the pages
+// Applies `patches` and `calls` (disjoint) to `code`, the tracee's bytes at `start`, and writes the pages
 // that changed, one write per run of them. (No copy of the code is compared page by page: the
 // bytes that differ are the patches' own.)
 Status write_patches(ptrace::Tracee& t, uint64_t start, std::vector<uint8_t>& code,
-                     const std::vector<ticks::Patch>& patches) {
+                     const std::vector<ticks::Patch>& patches, const std::vector<ticks::Patch>& calls) {
   const size_t n = code.size();
   std::vector<uint8_t> changed((n + kPage - 1) / kPage + 1, 0);  // one past the last: a stop
-  for (const ticks::Patch& p : patches) {
-    const size_t at = p.address.addr() - start;
-    EBB_ASSERT(at + p.patched.size() <= n);
-    for (size_t k = 0; k < p.patched.size(); ++k) {
-      if (code[at + k] == p.patched[k]) continue;
-      code[at + k] = p.patched[k];
-      changed[(at + k) / kPage] = 1;
+  for (const auto* list : {&patches, &calls}) {
+    for (const ticks::Patch& p : *list) {
+      const size_t at = p.address.addr() - start;
+      EBB_ASSERT(at + p.patched.size() <= n);
+      for (size_t k = 0; k < p.patched.size(); ++k) {
+        if (code[at + k] == p.patched[k]) continue;
+        code[at + k] = p.patched[k];
+        changed[(at + k) / kPage] = 1;
+      }
     }
   }
   size_t run = SIZE_MAX;  // the first page of the run of changed pages being gathered
@@ -161,16 +163,19 @@ Status write_patches(ptrace::Tracee& t, uint64_t start, std::vector<uint8_t>& co
   return ok_status();
 }
 
-// What the digest covers: where everything is, the trampolines, and every patch; a word at a
+// What the digest covers: where everything is, the trampolines, and every patch (redirected
+// calls too, written or not: CallRedirects); a word at a
 // time (a byte at a time, FNV-1a, took 10 ms of python3's record start-up).
 uint64_t digest_of(const TickPatchRecord& r, const std::vector<uint8_t>& trampolines,
-                   const std::vector<ticks::Patch>& patches) {
+                   const std::vector<ticks::Patch>& patches, const std::vector<ticks::Patch>& calls) {
   MixHash h;
   for (uint64_t v : {r.code_start, r.code_end, r.trampolines, r.trampolines_size, r.counter_block}) h.add(v);
   h.add(std::span<const uint8_t>(trampolines));
-  for (const ticks::Patch& p : patches) {
-    h.add(p.address.addr());
-    h.add(std::span<const uint8_t>(p.patched));
+  for (const auto* list : {&patches, &calls}) {  // no redirected call: the digest of format 5
+    for (const ticks::Patch& p : *list) {
+      h.add(p.address.addr());
+      h.add(std::span<const uint8_t>(p.patched));
+    }
   }
   return h.value();
 }
@@ -371,7 +376,7 @@ Result<std::pair<ticks::SiteScan, std::shared_ptr<const CachedScan>>> SoftClock:
 }
 
 Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint64_t end,
-                                         std::optional<uint64_t> trampolines_at) {
+                                         std::optional<uint64_t> trampolines_at, CallRedirects redirects) {
   const auto t0 = std::chrono::steady_clock::now();
   if (start >= end || start % kPage != 0 || end % kPage != 0 || by_code_.count(start) != 0 ||
       owns(start)) {
@@ -398,6 +403,9 @@ Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint
   record.trap_sites = static_cast<uint32_t>(std::count_if(scan->sites.begin(), scan->sites.end(), [](const auto& s) {
     return s.method == ticks::SiteMethod::kTrap;
   }));
+  std::vector<ticks::Patch> calls;
+  if (redirects != CallRedirects::kNone) calls = ticks::redirect_calls(scan->calls, built, *code, RemoteAddr(start));
+  record.redirected_calls = static_cast<uint32_t>(calls.size());
   // Trampolines first: a patch must never lead to a trampoline not yet written.
   if (!built.code.empty()) EBB_TRY(t.write(RemoteAddr(placed->region), built.code.data(), built.code.size()));
   auto mapping = std::make_shared<Mapping>();
@@ -409,22 +417,23 @@ Result<TickPatchRecord> SoftClock::patch(ptrace::Tracee& t, uint64_t start, uint
       mapping->flags_dead.push_back(s.kind == ticks::SiteKind::kBackEdge ? s.target.addr() : s.address.addr());
   }
   std::sort(mapping->flags_dead.begin(), mapping->flags_dead.end());
-  EBB_TRY(write_patches(t, start, *code, mapping->patches));
   const auto by_address = [](const ticks::Patch& a, const ticks::Patch& b) {
     return a.address.addr() < b.address.addr();
   };
   if (!std::is_sorted(mapping->patches.begin(), mapping->patches.end(), by_address))
     std::sort(mapping->patches.begin(), mapping->patches.end(), by_address);
-  record.digest = digest_of(record, built.code, mapping->patches);
+  record.digest = digest_of(record, built.code, mapping->patches, calls);
+  if (redirects == CallRedirects::kWritten) mapping->calls = std::move(calls);
+  EBB_TRY(write_patches(t, start, *code, mapping->patches, mapping->calls));
   mapping->record = record;
   by_code_[start] = mapping;
   if (record.trampolines != 0) by_region_[record.trampolines] = mapping;
   log_debug("soft clock: patched [%s, %s) in process %d: %u jump sites (%zu with the short tick), %u trap sites, "
-            "trampolines %s (+%llu bytes); scan %.1f ms, total %.1f ms",
+            "%u calls redirected, trampolines %s (+%llu bytes); scan %.1f ms, total %.1f ms",
             hex(start).c_str(), hex(end).c_str(), t.pid(), record.jump_sites,
             static_cast<size_t>(std::count_if(scan->sites.begin(), scan->sites.end(),
                                               [](const ticks::TickSite& x) { return x.flags_dead && x.method == ticks::SiteMethod::kJump; })),
-            record.trap_sites,
+            record.trap_sites, record.redirected_calls,
             hex(record.trampolines).c_str(), static_cast<unsigned long long>(record.trampolines_size),
             scan_ms, ms_since(t0));
   return record;
@@ -578,13 +587,15 @@ Status SoftClock::code_changed(ptrace::Tracee& t, const CodeChange& change) {
       ++it;
       continue;
     }
-    for (const ticks::Patch& p : m.patches) {
-      const uint64_t a = p.address.addr(), e = a + p.original.size();
-      // The parts of the patch outside [start, end), or all of it when the bytes stay.
-      const uint64_t pieces[2][2] = {{a, change.writable ? e : std::min(e, change.start)},
-                                     {change.writable ? e : std::max(a, change.end), e}};
-      for (const auto& [from, to] : pieces)
-        if (from < to) EBB_TRY(t.write(RemoteAddr(from), &p.original[from - a], to - from));
+    for (const auto* list : {&m.patches, &m.calls}) {
+      for (const ticks::Patch& p : *list) {
+        const uint64_t a = p.address.addr(), e = a + p.original.size();
+        // The parts of the patch outside [start, end), or all of it when the bytes stay.
+        const uint64_t pieces[2][2] = {{a, change.writable ? e : std::min(e, change.start)},
+                                       {change.writable ? e : std::max(a, change.end), e}};
+        for (const auto& [from, to] : pieces)
+          if (from < to) EBB_TRY(t.write(RemoteAddr(from), &p.original[from - a], to - from));
+      }
     }
     log_debug("soft clock: forgot the patches of [%s, %s): [%s, %s) changed", hex(m.record.code_start).c_str(),
               hex(m.record.code_end).c_str(), hex(change.start).c_str(), hex(change.end).c_str());
@@ -691,6 +702,7 @@ void SoftClock::hide(std::span<uint8_t> bytes, uint64_t at) const {
   if (it != by_code_.begin()) --it;
   for (; it != by_code_.end() && it->first < at + bytes.size(); ++it) {
     ticks::hide_patches(bytes, RemoteAddr(at), it->second->patches);
+    ticks::hide_patches(bytes, RemoteAddr(at), it->second->calls);
   }
 }
 
@@ -741,6 +753,22 @@ std::optional<uint64_t> SoftClock::breakpoint_place(uint64_t addr) const {
   std::optional<uint64_t> copy = copy_of(addr);
   if (addr == start || (addr >= start + patch.patched.size() && !copy)) return addr;
   return copy;
+}
+
+std::optional<uint64_t> SoftClock::redirected_entry(uint64_t addr) const {
+  const Mapping* m = mapping_at(addr);
+  if (!m || m->calls.empty()) return std::nullopt;
+  auto p = std::lower_bound(m->patches.begin(), m->patches.end(), addr,
+                            [](const ticks::Patch& x, uint64_t a) { return x.address.addr() < a; });
+  if (p == m->patches.end() || p->address.addr() != addr || p->patched.size() != ticks::kJumpPatchLength ||
+      p->patched[0] != 0xe9)
+    return std::nullopt;
+  int32_t rel;
+  std::memcpy(&rel, &p->patched[1], sizeof rel);
+  const uint64_t entry = addr + ticks::kJumpPatchLength + static_cast<int64_t>(rel);
+  auto where = m->trampolines.lookup(RemoteAddr(entry));  // an entry's trampoline starts with its tick
+  if (!where || where->region != ticks::TrampolineRegion::kCounting) return std::nullopt;
+  return entry;
 }
 
 bool SoftClock::owns(uint64_t addr) const {

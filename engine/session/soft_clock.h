@@ -46,8 +46,16 @@ struct TickPatchRecord {
   // patch written. Replay compares: a different digest is a divergence.
   uint64_t digest = 0;
   uint32_t jump_sites = 0, trap_sites = 0;  // statistics: patched, and left alone (phase 1)
+  uint32_t redirected_calls = 0;             // direct calls sent to their trampolines (CallRedirects)
   bool operator==(const TickPatchRecord&) const = default;
 };
+
+// Whether SoftClock::patch points direct calls at their callee's trampoline (ticks::
+// redirect_calls: one jump less a call, the same ticks). Record: kWritten. Replay: as the
+// recording did (TickPatchRecord::redirected_calls > 0); under a debugger kDigestOnly, which
+// counts them and puts them in the digest, as record did, but leaves the calls as they are, so
+// that a breakpoint on a function's first instruction (its jmp) sees every call of it.
+enum class CallRedirects : uint8_t { kNone, kWritten, kDigestOnly };
 
 // Where record puts the counter block: the free page nearest this address below 2 GiB, so that
 // trampolines anywhere can address it absolutely (a sign-extended disp32).
@@ -96,7 +104,8 @@ class SoftClock {
   // region is first mapped for kMaxTrampolineSize bytes a site, then trimmed to the pages used,
   // so record and replay map and trim the same pages. kTrap sites stay unpatched.
   Result<TickPatchRecord> patch(ptrace::Tracee& t, uint64_t start, uint64_t end,
-                                std::optional<uint64_t> trampolines_at);
+                                std::optional<uint64_t> trampolines_at,
+                                CallRedirects calls = CallRedirects::kNone);
 
   // A syscall of t's process changed memory where a patched mapping may lie (code_change_of):
   // every patched mapping overlapping it is forgotten (unpatched_code offers what is still
@@ -158,6 +167,10 @@ class SoftClock {
   // tick); the copy of a displaced instruction under a patch; nullopt for a byte under a patch
   // that starts no instruction.
   std::optional<uint64_t> breakpoint_place(uint64_t addr) const;
+  // When `addr` is an entry site's first byte (its jmp) in a mapping whose direct calls were
+  // pointed at their trampolines (CallRedirects::kWritten): where those calls land, the
+  // trampoline's first instruction, the tick still to come. A thread there stands at `addr`.
+  std::optional<uint64_t> redirected_entry(uint64_t addr) const;
   // Whether `addr` lies in memory ebb mapped: the counter block's page or a trampoline region.
   bool owns(uint64_t addr) const;
   // Empties the in-memory level of the scan cache of this process (tests: the next scan of any
@@ -177,6 +190,7 @@ class SoftClock {
   struct Mapping {
     TickPatchRecord record;
     std::vector<ticks::Patch> patches;  // by address, disjoint
+    std::vector<ticks::Patch> calls;    // ticks::redirect_calls, when written (CallRedirects)
     ticks::TrampolineMap trampolines;
     std::vector<ticks::AddrRange> uncounted;  // ticks::uncounted_ranges of its scan
     std::vector<uint64_t> flags_dead;         // where its short ticks run, sorted (flags_dead_at)

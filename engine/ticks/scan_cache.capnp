@@ -21,6 +21,7 @@ struct ScanEntry {
   unpatchable @10 :List(Range);
   instructions @11 :UInt64;
   checksum @12 :UInt64;     # of every field above, as decoded: a damaged file is a miss
+  calls @13 :List(UInt64);  # format 8: SiteScan::calls, biased offsets
 }
 
 struct JumpTable {

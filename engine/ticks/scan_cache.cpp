@@ -26,7 +26,7 @@ constexpr uint64_t kTraversalLimitWords = uint64_t{16} << 20;
 
 // A field added to these is a field to add to scan_cache.capnp (and kScanCacheFormat to bump).
 static_assert(sizeof(TickSite) == 48 && sizeof(AddrRange) == 16 && sizeof(JumpTable) == 16 &&
-              sizeof(SiteScan) == 3 * sizeof(std::vector<int>) + 8);
+              sizeof(SiteScan) == 4 * sizeof(std::vector<int>) + 8);
 
 // Every field of the entry, in a fixed order: the check that the file holds what was written.
 uint64_t checksum(const ScanCacheEntry& e) {
@@ -34,7 +34,7 @@ uint64_t checksum(const ScanCacheEntry& e) {
   for (uint64_t v : {uint64_t{e.version}, e.code_size, e.hashes.lanes, e.hashes.mix,
                      e.load_address.addr(), uint64_t{e.tables.size()}, uint64_t{e.cases.size()},
                      uint64_t{e.scan.sites.size()}, uint64_t{e.scan.undecodable.size()},
-                     uint64_t{e.scan.unpatchable.size()}, e.scan.instructions}) {
+                     uint64_t{e.scan.unpatchable.size()}, e.scan.instructions, uint64_t{e.scan.calls.size()}}) {
     h.add(v);
   }
   for (const JumpTable& t : e.tables) h.add(t.base.addr() ^ (uint64_t(t.kind) << 62));
@@ -52,6 +52,7 @@ uint64_t checksum(const ScanCacheEntry& e) {
       h.add(r.length);
     }
   }
+  for (RemoteAddr c : e.scan.calls) h.add(c.addr());
   return h.value();
 }
 
@@ -137,6 +138,13 @@ Result<ScanCacheEntry> read_entry(schema::ScanEntry::Reader m) {
   e.scan.undecodable = std::move(*undecodable);
   e.scan.unpatchable = std::move(*unpatchable);
   e.scan.instructions = m.getInstructions();
+  e.scan.calls.reserve(m.getCalls().size());
+  for (uint64_t c : m.getCalls()) {  // a whole `call rel32` inside the code, in order
+    if (c == 0 || c > size || size - (c - 1) < kJumpPatchLength ||
+        (!e.scan.calls.empty() && bias.to_wire(e.scan.calls.back()) >= c))
+      return bad("a call out of order or outside the code");
+    e.scan.calls.push_back(bias.from_wire(c));
+  }
   if (checksum(e) != m.getChecksum()) return bad("checksum mismatch (the file is damaged)");
   return e;
 }
@@ -211,6 +219,8 @@ std::vector<uint8_t> encode_scan_entry(const ScanCacheEntry& e) {
   set_ranges(m.initUndecodable(static_cast<unsigned>(e.scan.undecodable.size())), e.scan.undecodable);
   set_ranges(m.initUnpatchable(static_cast<unsigned>(e.scan.unpatchable.size())), e.scan.unpatchable);
   m.setInstructions(e.scan.instructions);
+  auto calls = m.initCalls(static_cast<unsigned>(e.scan.calls.size()));
+  for (size_t i = 0; i < e.scan.calls.size(); ++i) calls.set(i, bias.to_wire(e.scan.calls[i]));
   m.setChecksum(checksum(e));
   kj::VectorOutputStream out;
   capnp::writePackedMessage(out, message);

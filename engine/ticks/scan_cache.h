@@ -27,8 +27,8 @@ namespace ebb::ticks {
 // for a loop that a call counts (sites.h). 5: flags dead at call targets (withdrawn,
 // never released). 6: redundant back-edges dropped (sites.h); the flags walk follows jumps and
 // branches; an undefined flag but ZF counts as written. 7: flags dead at an entry that jumps
-// through a pointer (a PLT stub).
-inline constexpr uint32_t kScanCacheFormat = 7;
+// through a pointer (a PLT stub). 8: SiteScan::calls.
+inline constexpr uint32_t kScanCacheFormat = 8;
 
 // Two hashes of a mapping's bytes, different functions of them, both a word at a time
 // (engine/base/mix_hash.h): MixHash in four lanes, and MixHash straight. (FNV-1a, a byte at a

@@ -500,6 +500,24 @@ bool jumps_through_pointer(const Sweep& s, std::span<const uint8_t> code, uint64
   return in->flow == Flow::kIndirectJump && in->rip_relative && !in->lea;
 }
 
+// SiteScan::calls: `e8 rel32` instructions (no prefix) calling an entry site with a jump patch.
+// Not in an unpatchable run, where the decode may be out of step with the real instructions.
+std::vector<RemoteAddr> calls_to_jump_entries(const Sweep& s, std::span<const uint8_t> code,
+                                              const std::vector<TickSite>& sites) {
+  std::vector<uint64_t> entries;  // by address, as the sites are
+  for (const TickSite& t : sites)
+    if (t.kind == SiteKind::kEntry && t.method == SiteMethod::kJump) entries.push_back(t.address.addr());
+  std::vector<RemoteAddr> calls;
+  auto unpatchable = s.unpatchable.begin();
+  for (const InsnInfo& in : s.insns) {
+    if (in.flow != Flow::kCall || in.length != kJumpPatchLength || code[in.address - s.base] != 0xe8) continue;
+    while (unpatchable != s.unpatchable.end() && unpatchable->end <= in.address) ++unpatchable;
+    if (unpatchable != s.unpatchable.end() && unpatchable->start < in.address + in.length) continue;
+    if (std::binary_search(entries.begin(), entries.end(), in.target)) calls.push_back(RemoteAddr(in.address));
+  }
+  return calls;
+}
+
 void drop_redundant_back_edges(const Sweep& s, const std::vector<TargetSources>& sources,
                                std::vector<TickSite>& sites) {
   RedundantBackEdges edges(s, sources, sites);
@@ -663,6 +681,7 @@ Result<SiteScan> find_tick_sites(std::span<const uint8_t> code, RemoteAddr load_
   scan.undecodable = to_ranges(s.undecodable);
   scan.unpatchable = to_ranges(s.unpatchable);
   scan.instructions = s.insns.size();
+  scan.calls = calls_to_jump_entries(s, code, scan.sites);
   return scan;
 }
 
@@ -718,6 +737,7 @@ SiteScan rebase(const SiteScan& scan, int64_t delta) {
   }
   for (AddrRange& r : out.undecodable) r.start = moved(r.start);
   for (AddrRange& r : out.unpatchable) r.start = moved(r.start);
+  for (RemoteAddr& c : out.calls) c = moved(c);
   return out;
 }
 

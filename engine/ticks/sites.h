@@ -108,6 +108,10 @@ struct SiteScan {
   std::vector<AddrRange> undecodable;   // bytes Zydis could not decode, in runs
   std::vector<AddrRange> unpatchable;   // undecodable runs widened by kResync* (no site there)
   uint64_t instructions = 0;            // decoded
+  // The direct calls (`call rel32`, opcode e8 with no prefix, outside unpatchable runs) whose
+  // target is an entry with a jump patch (kEntry, kJump), by address: the session may point
+  // them at that entry's trampoline (redirect_calls in trampoline.h).
+  std::vector<RemoteAddr> calls;
 };
 
 // The same scan for the same bytes mapped `delta` bytes further (find_tick_sites depends on the

@@ -771,4 +771,41 @@ void hide_patches(std::span<uint8_t> bytes, RemoteAddr at, std::span<const Patch
   }
 }
 
+std::vector<Patch> redirect_calls(std::span<const RemoteAddr> calls, const TrampolineSet& set,
+                                  std::span<const uint8_t> code, RemoteAddr load_address) {
+  const auto rel32_at = [](const uint8_t* p) {
+    int32_t rel;
+    std::memcpy(&rel, p, sizeof rel);
+    return static_cast<int64_t>(rel);
+  };
+  std::vector<std::pair<uint64_t, uint64_t>> entries;  // jmp patch address -> where it jumps
+  entries.reserve(set.patches.size());
+  for (const Patch& p : set.patches) {
+    if (p.patched.size() == kJumpPatchLength && p.patched[0] == 0xe9)
+      entries.emplace_back(p.address.addr(), p.address.addr() + kJumpPatchLength + rel32_at(&p.patched[1]));
+  }
+  std::sort(entries.begin(), entries.end());
+  const uint64_t base = load_address.addr();
+  std::vector<Patch> out;
+  for (RemoteAddr call : calls) {
+    const uint64_t at = call.addr();
+    if (at < base || at - base > code.size() || code.size() - (at - base) < kJumpPatchLength) continue;
+    const uint8_t* insn = &code[at - base];
+    if (insn[0] != 0xe8) continue;
+    const uint64_t target = at + kJumpPatchLength + rel32_at(insn + 1);
+    auto it = std::lower_bound(entries.begin(), entries.end(), std::pair(target, uint64_t{0}));
+    if (it == entries.end() || it->first != target) continue;
+    const int64_t rel = static_cast<int64_t>(it->second - (at + kJumpPatchLength));
+    if (rel != static_cast<int32_t>(rel)) continue;
+    const int32_t rel32 = static_cast<int32_t>(rel);
+    Patch p;
+    p.address = RemoteAddr(at + 1);
+    p.original.assign(insn + 1, insn + kJumpPatchLength);
+    p.patched.resize(sizeof rel32);
+    std::memcpy(p.patched.data(), &rel32, sizeof rel32);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 }  // namespace ebb::ticks

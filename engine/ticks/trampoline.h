@@ -214,6 +214,16 @@ Result<TrampolineSet> reassemble_trampolines(std::span<const TickSite> sites, st
                                              std::vector<uint8_t> trampoline_code,
                                              std::vector<TrampolineLayout> layout);
 
+// Call redirection: patches that point the direct calls `calls` (SiteScan::calls, of the same
+// scan as `set`) at the trampoline of the entry each calls, past the jmp patched there: the call
+// enters the tick at once instead of through the jmp, one jump less a call, and everything from
+// the tick on is the same (the same count, the same interrupt). Each patch is the call's rel32
+// (4 bytes at call + 1), its original bytes from `code` (mapped at `load_address`); a call whose
+// target got no jump patch in `set`, or whose trampoline is out of rel32 reach, keeps its own.
+// By address, disjoint from each other and from `set`'s patches.
+std::vector<Patch> redirect_calls(std::span<const RemoteAddr> calls, const TrampolineSet& set,
+                                  std::span<const uint8_t> code, RemoteAddr load_address);
+
 // Makes `bytes`, read from the tracee at `at`, show the original code wherever they overlap a
 // patch. `patches` sorted by address and disjoint.
 void hide_patches(std::span<uint8_t> bytes, RemoteAddr at, std::span<const Patch> patches);

@@ -159,6 +159,8 @@ struct TickPatchEvent {
   digest @5 :UInt64;         # of the patches and trampolines written
   jumpSites @6 :UInt32;
   trapSites @7 :UInt32;
+  redirectedCalls @8 :UInt32;  # format 6: direct calls pointed at their callee's trampoline
+                               # (in the digest); replay does the same when not 0
 }
 
 struct Event {

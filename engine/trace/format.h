@@ -10,7 +10,9 @@ namespace ebb::trace {
 // 4: SignalEvent.memory and PreemptEvent.memory (a v3 reader would place such a point by its
 //    registers alone).
 // 5: Mapping.savedFile (a v4 reader would map such a file's region as zeros).
-inline constexpr uint32_t kFormatVersion = 5;
+// 6: TickPatchEvent.redirectedCalls (a v5 reader would patch without them and refuse at the
+//    first tick patch: its digest differs).
+inline constexpr uint32_t kFormatVersion = 6;
 // The oldest version this reader still reads (later versions only add).
 inline constexpr uint32_t kOldestReadableVersion = 1;
 

@@ -37,7 +37,8 @@ bool same_entry(const ScanCacheEntry& a, const ScanCacheEntry& b) {
   if (a.version != b.version || a.code_size != b.code_size || a.hashes != b.hashes ||
       a.load_address != b.load_address || a.tables != b.tables || a.cases != b.cases ||
       a.scan.undecodable != b.scan.undecodable || a.scan.unpatchable != b.scan.unpatchable ||
-      a.scan.instructions != b.scan.instructions || a.scan.sites.size() != b.scan.sites.size()) {
+      a.scan.instructions != b.scan.instructions || a.scan.sites.size() != b.scan.sites.size() ||
+      a.scan.calls != b.scan.calls) {
     return false;
   }
   for (size_t i = 0; i < a.scan.sites.size(); ++i) {
@@ -110,6 +111,7 @@ TEST(ScanCache, HandWrittenScanComesBack) {
   EXPECT_EQ(e.scan.unpatchable[0].start.addr(), kBase + 0x17);  // 15 bytes before, clamped after
   EXPECT_EQ(e.code_size, hand_code().size());
   EXPECT_EQ(e.hashes, content_hashes(hand_code()));
+  EXPECT_EQ(e.scan.calls, std::vector<RemoteAddr>{RemoteAddr(kBase + 8)}) << "the call of the entry at 0";
 
   auto d = decode_scan_entry(encode_scan_entry(e));
   ASSERT_TRUE(d.ok()) << d.error().message;

@@ -13,9 +13,11 @@
 //             Event.ticks).
 //   trace-v4: read by TraceV4.*: the v3 story with what version 4 added (the
 //             preemption's MemoryDigest).
-//   trace-v5: the current version (kFormatVersion), read by TraceV5.*: the v4
+//   trace-v5: read by TraceV5.*: the v4
 //             story and, before the last exec, an mmap whose bytes are the
 //             trace's copy files/1 (Mapping.savedFile and savedDigest).
+//   trace-v6: the current version (kFormatVersion), read by TraceV5.* and
+//             TraceV6.*: the v5 story, its tick patch with redirectedCalls.
 // Each was written by DISABLED_GenerateTrace below as it stood while its
 // version was current; the generator writes only the current version.
 //
@@ -48,6 +50,7 @@ const std::string kTraceV2 = std::string(EBB_TEST_DATA_DIR) + "/trace-v2";
 const std::string kTraceV3 = std::string(EBB_TEST_DATA_DIR) + "/trace-v3";
 const std::string kTraceV4 = std::string(EBB_TEST_DATA_DIR) + "/trace-v4";
 const std::string kTraceV5 = std::string(EBB_TEST_DATA_DIR) + "/trace-v5";
+const std::string kTraceV6 = std::string(EBB_TEST_DATA_DIR) + "/trace-v6";
 const std::string kTraceCurrent =
     std::string(EBB_TEST_DATA_DIR) + "/trace-v" + std::to_string(kFormatVersion);
 
@@ -209,6 +212,7 @@ void fill_tick_patch(schema::Event::Builder e) {
   p.setDigest(0x0123456789abcdefull);
   p.setJumpSites(12);
   p.setTrapSites(3);
+  p.setRedirectedCalls(40);  // version 6
 }
 
 // Version 5: thread 4243 maps 8 KiB of /usr/lib/libhello.so, a 5000-byte
@@ -257,7 +261,7 @@ uint64_t save_libhello(TraceWriter& writer) {
 }
 
 // Writes tests/data/trace-v<kFormatVersion> (and nothing else). Disabled: run
-// by hand only, when the format version changes (see the top). Version 5
+// by hand only, when the format version changes (see the top). Version 6
 // layout: [exec, tick patch, 4 syscalls (ticks 7, 107, 207, 307)] [clone,
 // syscall entry, rdtsc, rdtscp, cpuid, preempt] [mmap of a saved file, exec
 // by a non-leader thread, signal, exit] trailer, and files/1 with
@@ -573,6 +577,9 @@ TEST(TraceFormat, ReportsTheVersionItWasWrittenIn) {
   auto v5 = TraceReader::open(kTraceV5);
   ASSERT_TRUE(v5) << v5.error().message;
   EXPECT_EQ((*v5)->format_version(), 5u);
+  auto v6 = TraceReader::open(kTraceV6);
+  ASSERT_TRUE(v6) << v6.error().message;
+  EXPECT_EQ((*v6)->format_version(), 6u);
 }
 
 // What version 3 added; the rest of the story is version 2's, read the same.
@@ -615,7 +622,7 @@ TEST(TraceV3, ReadsExactContents) {
 
 // The preemption (event 11) of trace-v3 has no memory digest; trace-v4's has the one written.
 TEST(TraceV4, ReadsExactContents) {
-  for (const std::string& dir : {kTraceV3, kTraceV4, kTraceV5}) {
+  for (const std::string& dir : {kTraceV3, kTraceV4, kTraceV5, kTraceV6}) {
     auto opened = TraceReader::open(dir);
     ASSERT_TRUE(opened) << opened.error().message;
     TraceReader& reader = **opened;
@@ -634,13 +641,11 @@ TEST(TraceV4, ReadsExactContents) {
   }
 }
 
-// Event 12 of trace-v5 maps 8 KiB whose bytes are the trace's copy files/1
-// (5000 bytes: zeros follow); the rest of the story is v4's, one event later.
-TEST(TraceV5, ReadsExactContents) {
-  auto opened = TraceReader::open(kTraceV5);
+// The v5 story, read from `trace` (v5 or later): see TraceV5.ReadsExactContents.
+void expect_v5_story(const std::string& trace) {
+  auto opened = TraceReader::open(trace);
   ASSERT_TRUE(opened) << opened.error().message;
   TraceReader& reader = **opened;
-  EXPECT_EQ(reader.format_version(), 5u);
   for (int i = 0; i < 13; ++i) {
     Result<bool> more = reader.next();
     ASSERT_TRUE(more && *more) << "the trace ends before event " << i;
@@ -657,13 +662,13 @@ TEST(TraceV5, ReadsExactContents) {
   EXPECT_EQ(std::string(m.getName()), "/usr/lib/libhello.so");
   EXPECT_EQ(m.getData().size(), 0u);
   EXPECT_EQ(std::string(m.getSavedFile()), "1");
-  auto range = map_saved_file(kTraceV5, "1", m.getOffset(), m.getEnd() - m.getStart());
+  auto range = map_saved_file(trace, "1", m.getOffset(), m.getEnd() - m.getStart());
   ASSERT_TRUE(range) << range.error().message;
   ASSERT_EQ(range->bytes().size(), kSavedFileSize);
   for (size_t i = 0; i < kSavedFileSize; ++i)
     ASSERT_EQ(range->bytes()[i], static_cast<uint8_t>(kSavedFileSeed + i)) << "byte " << i;
   EXPECT_EQ(range->digest(), m.getSavedDigest());
-  EXPECT_EQ(*find_saved_file(kTraceV5, "/usr/lib/libhello.so"), kTraceV5 + "/files/1");
+  EXPECT_EQ(*find_saved_file(trace, "/usr/lib/libhello.so"), trace + "/files/1");
   ASSERT_NO_FATAL_FAILURE(next_event(reader, 13, 4242));
   ASSERT_TRUE(reader.event().isExec());
   EXPECT_EQ(reader.event().getExec().getFormerTid(), 4243);
@@ -677,6 +682,28 @@ TEST(TraceV5, ReadsExactContents) {
   EXPECT_EQ(count, 16u);
   EXPECT_TRUE(reader.complete());
   EXPECT_EQ(reader.end_note(), "killed by SIGSEGV");
+}
+
+// Event 12 of trace-v5 (and v6) maps 8 KiB whose bytes are the trace's copy files/1
+// (5000 bytes: zeros follow); the rest of the story is v4's, one event later.
+TEST(TraceV5, ReadsExactContents) {
+  for (const std::string& trace : {kTraceV5, kTraceV6}) {
+    SCOPED_TRACE(trace);
+    ASSERT_NO_FATAL_FAILURE(expect_v5_story(trace));
+  }
+}
+
+// What version 6 added: the tick patch's redirected calls (0 in the older traces).
+TEST(TraceV6, ReadsExactContents) {
+  for (const std::string& dir : {kTraceV3, kTraceV4, kTraceV5, kTraceV6}) {
+    auto opened = TraceReader::open(dir);
+    ASSERT_TRUE(opened) << opened.error().message;
+    TraceReader& reader = **opened;
+    for (int i = 0; i < 2; ++i) ASSERT_TRUE(*reader.next()) << dir;
+    ASSERT_TRUE(reader.event().isTickPatch()) << dir;
+    EXPECT_EQ(reader.event().getTickPatch().getJumpSites(), 12u) << dir;
+    EXPECT_EQ(reader.event().getTickPatch().getRedirectedCalls(), dir == kTraceV6 ? 40u : 0u) << dir;
+  }
 }
 
 }  // namespace
