@@ -764,7 +764,7 @@ std::optional<uint64_t> SoftClock::redirected_entry(uint64_t addr) const {
       p->patched[0] != 0xe9)
     return std::nullopt;
   int32_t rel;
-  std::memcpy(&rel, &p->patched[1], sizeof rel);
+  std::memcpy(&rel, p->patched.data() + 1, sizeof rel);
   const uint64_t entry = addr + ticks::kJumpPatchLength + static_cast<int64_t>(rel);
   auto where = m->trampolines.lookup(RemoteAddr(entry));  // an entry's trampoline starts with its tick
   if (!where || where->region != ticks::TrampolineRegion::kCounting) return std::nullopt;

@@ -470,7 +470,7 @@ Patch jump_patch(const TickSite& site, std::span<const uint8_t> code, uint64_t l
                  uint32_t rel) {
   const uint8_t* original = code.data() + (site.patch_start.addr() - load);
   return Patch{site.patch_start,
-               std::vector<uint8_t>(original, original + kJumpPatchLength),
+               PatchBytes(original, original + kJumpPatchLength),
                {0xe9, static_cast<uint8_t>(rel), static_cast<uint8_t>(rel >> 8),
                 static_cast<uint8_t>(rel >> 16), static_cast<uint8_t>(rel >> 24)}};
 }
@@ -782,11 +782,12 @@ std::vector<Patch> redirect_calls(std::span<const RemoteAddr> calls, const Tramp
   entries.reserve(set.patches.size());
   for (const Patch& p : set.patches) {
     if (p.patched.size() == kJumpPatchLength && p.patched[0] == 0xe9)
-      entries.emplace_back(p.address.addr(), p.address.addr() + kJumpPatchLength + rel32_at(&p.patched[1]));
+      entries.emplace_back(p.address.addr(), p.address.addr() + kJumpPatchLength + rel32_at(p.patched.data() + 1));
   }
   std::sort(entries.begin(), entries.end());
   const uint64_t base = load_address.addr();
   std::vector<Patch> out;
+  out.reserve(calls.size());
   for (RemoteAddr call : calls) {
     const uint64_t at = call.addr();
     if (at < base || at - base > code.size() || code.size() - (at - base) < kJumpPatchLength) continue;

@@ -30,23 +30,60 @@
 // instruction is an unconditional transfer needs no jmp end.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <vector>
 
+#include "engine/base/assert.h"
 #include "engine/base/result.h"
 #include "engine/ptrace/remote_ptr.h"
 #include "engine/ticks/sites.h"
 
 namespace ebb::ticks {
 
+// A patch's bytes: at most 8 (a jmp is 5, a call's rel32 4, an int3 1), kept inline. A mapping
+// has tens of thousands of patches (libpython ~50,000), and two heap vectors each took ~5 ms of
+// every python3 start-up to make and free.
+class PatchBytes {
+ public:
+  static constexpr size_t kCapacity = 8;
+  PatchBytes() = default;
+  PatchBytes(std::initializer_list<uint8_t> bytes) : PatchBytes(bytes.begin(), bytes.end()) {}
+  PatchBytes(const uint8_t* first, const uint8_t* last) { assign(first, last); }
+  void assign(const uint8_t* first, const uint8_t* last) {
+    EBB_ASSERT(last >= first && static_cast<size_t>(last - first) <= kCapacity);
+    size_ = static_cast<uint8_t>(last - first);
+    std::copy(first, last, bytes_);
+  }
+  void resize(size_t n) {
+    EBB_ASSERT(n <= kCapacity);
+    std::fill(bytes_ + size_, bytes_ + std::max<size_t>(n, size_), uint8_t{0});
+    size_ = static_cast<uint8_t>(n);
+  }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  uint8_t* data() { return bytes_; }
+  const uint8_t* data() const { return bytes_; }
+  const uint8_t* begin() const { return bytes_; }
+  const uint8_t* end() const { return bytes_ + size_; }
+  uint8_t& operator[](size_t i) { return bytes_[i]; }
+  const uint8_t& operator[](size_t i) const { return bytes_[i]; }
+  bool operator==(const PatchBytes& o) const { return std::equal(begin(), end(), o.begin(), o.end()); }
+
+ private:
+  uint8_t bytes_[kCapacity] = {};
+  uint8_t size_ = 0;
+};
+
 // Bytes ebb writes over original code, with the bytes they replace (for hiding them).
 struct Patch {
   RemoteAddr address;
-  std::vector<uint8_t> original;
-  std::vector<uint8_t> patched;  // as long as `original`
+  PatchBytes original;
+  PatchBytes patched;  // as long as `original`
 };
 
 enum class TrampolineRegion : uint8_t {

@@ -90,7 +90,7 @@ class PatchedText {
   }
 
  private:
-  static void write(uint64_t at, const std::vector<uint8_t>& bytes) {
+  static void write(uint64_t at, std::span<const uint8_t> bytes) {
     std::memcpy(reinterpret_cast<void*>(at), bytes.data(), bytes.size());
     char* p = reinterpret_cast<char*>(at);
     __builtin___clear_cache(p, p + bytes.size());

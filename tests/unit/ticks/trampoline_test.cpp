@@ -88,7 +88,8 @@ TEST(Trampoline, BackEdgeLayoutAndPcMap) {
   EXPECT_LE(t.code.size(), kMaxTrampolineSize);
   // The patch: jmp rel32 from the displaced instructions to the trampoline's start.
   EXPECT_EQ(t.patch.address.addr(), kBase + 0xb);
-  EXPECT_EQ(t.patch.original, std::vector<uint8_t>(kLoopLiveFlags.begin() + 0xb, kLoopLiveFlags.begin() + 0x10));
+  EXPECT_EQ(std::vector<uint8_t>(t.patch.original.begin(), t.patch.original.end()),
+            std::vector<uint8_t>(kLoopLiveFlags.begin() + 0xb, kLoopLiveFlags.begin() + 0x10));
   ASSERT_EQ(t.patch.patched.size(), 5u);
   EXPECT_EQ(t.patch.patched[0], 0xe9);
   int32_t rel;
@@ -364,8 +365,8 @@ TEST(Trampoline, HidePatchesShowsOriginalBytes) {
   trap_site.address = RemoteAddr(kBase + 0x2);  // any instruction start serves here
   auto trap = trap_patch(trap_site, kLoop, RemoteAddr(kBase));
   ASSERT_TRUE(trap.ok());
-  EXPECT_EQ(trap->original, std::vector<uint8_t>{0xbf});
-  EXPECT_EQ(trap->patched, std::vector<uint8_t>{0xcc});
+  EXPECT_EQ(std::vector<uint8_t>(trap->original.begin(), trap->original.end()), std::vector<uint8_t>{0xbf});
+  EXPECT_EQ(std::vector<uint8_t>(trap->patched.begin(), trap->patched.end()), std::vector<uint8_t>{0xcc});
   std::vector<Patch> patches = {*trap, t.patch};
 
   std::vector<uint8_t> memory = kLoop;
