@@ -204,6 +204,7 @@ class Replayer {
   Status forget_changed_code(ReplayTask& task, schema::SyscallEvent::Reader ev);
   bool at_recorded_point(ReplayTask& task, schema::SignalEvent::Reader ev);
   Status run_to_tick(ReplayTask& task, SoftClock& clock, uint64_t target);
+  Result<bool> run_back_to(ReplayTask& task, uint64_t rip, std::optional<uint64_t> entry);
   // The debugger's tick stop (replay_ticks.cpp): armed before `task` runs;
   // true when the trap at `rip` was it (the task is then stopped for it).
   Status arm_tick_stop(ReplayTask& task);

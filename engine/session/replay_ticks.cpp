@@ -149,13 +149,7 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
   // One tick early: the point may lie after the tick sequence's store on the
   // path an armed interrupt would have left (the interrupt takes another).
   if (*now + 1 < target) EBB_TRY(run_to_tick(task, clock, target - 1));
-  uint8_t orig = 0;
-  EBB_TRY(task.t.read(RemoteAddr(want.rip), &orig, 1));
-  // A function's first instruction that calls reach at its trampoline (CallRedirects): an int3
-  // there too, and a thread that stops there stands at the function's entry, its tick to come.
   const std::optional<uint64_t> entry = clock.redirected_entry(want.rip);
-  uint8_t entry_orig = 0;
-  if (entry) EBB_TRY(task.t.read(RemoteAddr(*entry), &entry_orig, 1));
   int other_memory = 0;  // passes with the point's count and registers but not its memory
   const bool flags_dead = clock.flags_dead_at(want.rip);
   const auto not_found = [&](const std::string& what) {
@@ -179,27 +173,10 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
       log_debug("run_to_point: at rip %s, %s differs", hex(want.rip).c_str(),
                 differs < 0 ? "only memory" : arch::reg_name(static_cast<size_t>(differs)));
     }
-    for (int off = 0; regs->rip == want.rip || (entry && regs->rip == *entry); ++off) {  // step off the address
-      if (off == 2) return not_found("the thread stays at rip " + hex(regs->rip));
-      EBB_TRY(task.t.resume_step(0));
-      auto stepped = task.t.wait();
-      if (!stepped) return stepped.error();
-      regs = task.t.regs();
-      if (!regs) return regs.error();
-    }
-    EBB_TRY(task.t.write(RemoteAddr(want.rip), &kInt3, 1));
-    if (entry) EBB_TRY(task.t.write(RemoteAddr(*entry), &kInt3, 1));
-    auto stop = resume_and_wait(task);
-    EBB_TRY(task.t.write(RemoteAddr(want.rip), &orig, 1));
-    if (entry) EBB_TRY(task.t.write(RemoteAddr(*entry), &entry_orig, 1));
-    if (!stop) return stop.error();
-    regs = task.t.regs();
-    if (!regs) return regs.error();
-    const bool at_entry = entry && regs->rip == *entry + 1;
-    if (stop->kind != ptrace::StopKind::kSignal || stop->sig != SIGTRAP || (regs->rip != want.rip + 1 && !at_entry))
+    auto back = run_back_to(task, want.rip, entry);
+    if (!back) return back.error();
+    if (!*back)
       return not_found("the thread did not come back to rip " + hex(want.rip) + " at tick " + std::to_string(target));
-    regs->rip = want.rip;
-    EBB_TRY(task.t.set_regs(*regs));
     now = clock.ticks(task.t);
     if (!now) return now.error();
     if (*now > target)
@@ -207,6 +184,40 @@ Status Replayer::run_to_point(ReplayTask& task, uint64_t target, const user_regs
                        ", past the recorded " + std::to_string(target));
   }
   return not_found("the recorded point at rip " + hex(want.rip) + " was not found");
+}
+
+// Runs `task` on, off `rip` first, until it comes back there, found by a temporary int3; also
+// at `entry` (SoftClock::redirected_entry: the tick that redirected calls of the function at
+// `rip` reach), where the thread stands at `rip`, its tick to come. Leaves it at `rip`; false
+// when it stopped anywhere else.
+Result<bool> Replayer::run_back_to(ReplayTask& task, uint64_t rip, std::optional<uint64_t> entry) {
+  auto regs = task.t.regs();
+  if (!regs) return regs.error();
+  for (int off = 0; regs->rip == rip || (entry && regs->rip == *entry); ++off) {  // step off
+    if (off == 2) return false;
+    EBB_TRY(task.t.resume_step(0));
+    auto stepped = task.t.wait();
+    if (!stepped) return stepped.error();
+    regs = task.t.regs();
+    if (!regs) return regs.error();
+  }
+  uint8_t orig = 0, entry_orig = 0;
+  EBB_TRY(task.t.read(RemoteAddr(rip), &orig, 1));
+  if (entry) EBB_TRY(task.t.read(RemoteAddr(*entry), &entry_orig, 1));
+  EBB_TRY(task.t.write(RemoteAddr(rip), &kInt3, 1));
+  if (entry) EBB_TRY(task.t.write(RemoteAddr(*entry), &kInt3, 1));
+  auto stop = resume_and_wait(task);
+  EBB_TRY(task.t.write(RemoteAddr(rip), &orig, 1));
+  if (entry) EBB_TRY(task.t.write(RemoteAddr(*entry), &entry_orig, 1));
+  if (!stop) return stop.error();
+  regs = task.t.regs();
+  if (!regs) return regs.error();
+  const bool at_entry = entry && regs->rip == *entry + 1;
+  if (stop->kind != ptrace::StopKind::kSignal || stop->sig != SIGTRAP || (regs->rip != rip + 1 && !at_entry))
+    return false;
+  regs->rip = rip;
+  EBB_TRY(task.t.set_regs(*regs));
+  return true;
 }
 
 pid_t Replayer::recorded_tid(const ReplayTask& task) const {
