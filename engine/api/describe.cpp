@@ -60,9 +60,13 @@ void dump_syscall(FILE* out, schema::SyscallEvent::Reader sc) {
   fprintf(out, "\n");
 }
 
-// The digests of a point in code the tick count does not cover (session/point_digest.h).
+// The digests of a point (session/point_digest.h): of all the writable memory in code the tick
+// count does not cover, of the memory near the registers alone elsewhere (format 6).
 void dump_point_memory(FILE* out, schema::MemoryDigest::Reader m) {
-  if (m.getAll() != 0) fprintf(out, " (memory digest %016" PRIx64 ")", static_cast<uint64_t>(m.getAll()));
+  if (m.getAll() != 0)
+    fprintf(out, " (memory digest %016" PRIx64 ")", static_cast<uint64_t>(m.getAll()));
+  else if (m.getNear() != 0)
+    fprintf(out, " (near digest %016" PRIx64 ")", static_cast<uint64_t>(m.getNear()));
   fputc('\n', out);
 }
 

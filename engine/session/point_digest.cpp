@@ -107,7 +107,8 @@ Result<PointDigest> point_digest(ptrace::Tracee& t, const user_regs_struct& regs
 Result<bool> same_memory(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock,
                          const PointDigest& want) {
   if (!want.present()) return true;
-  if (near_digest(t, regs, clock) != want.near) return false;
+  if (want.near != 0 && near_digest(t, regs, clock) != want.near) return false;
+  if (want.all == 0) return true;
   auto all = writable_memory_digest(t, clock);
   if (!all) return all.error();
   if (*all != want.all)

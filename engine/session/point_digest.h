@@ -2,11 +2,15 @@
 //
 // A point in syscall-free code (a signal delivered there, a preemption) is found again in replay
 // by its tick count and all its registers (replay_ticks.cpp). Where the count covers the code
-// (SoftClock::counts_at) that is enough: no loop runs between two ticks. Elsewhere (code ebb does
-// not patch, a loop or function left uncounted) the same registers can come back at the same
-// count while only memory changed, so the recording also keeps digests of the memory, and
-// replay takes a pass only when they match as well. Same registers and same memory is the same
-// state: the program goes on identically from either pass.
+// (SoftClock::counts_at) no loop runs between two ticks, but a function reached only through a
+// pointer has no tick of its own, and two calls of it between two ticks (`f(); f();`) can pass
+// the same instruction with the same registers: the recording keeps the digest of the memory
+// near the registers (its stack holds the two calls' return addresses), and replay takes a pass
+// only when that matches too (format 6; before, such a point had no digest). Elsewhere (code ebb
+// does not patch, a loop or function left uncounted) the same registers can come back at the
+// same count while only memory changed far from them, so the recording also keeps the digest of
+// all the writable memory. Same registers and same memory is the same state: the program goes on
+// identically from either pass.
 #pragma once
 
 #include <sys/user.h>
@@ -21,9 +25,9 @@
 namespace ebb::session {
 
 struct PointDigest {
-  uint64_t near = 0;  // the bytes the general registers point at: a cheap first test
-  uint64_t all = 0;   // every private writable mapping but ebb's own: the proof
-  bool present() const { return all != 0; }
+  uint64_t near = 0;  // the bytes the general registers point at: a cheap first test (0: none)
+  uint64_t all = 0;   // every private writable mapping but ebb's own: the proof (0: none)
+  bool present() const { return near != 0 || all != 0; }
   bool operator==(const PointDigest&) const = default;
 };
 
@@ -37,7 +41,7 @@ Result<uint64_t> writable_memory_digest(ptrace::Tracee& t, const SoftClock& cloc
 Result<PointDigest> point_digest(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock);
 
 // Whether `t` at its current point has the memory `want` describes: the near digest first, the
-// whole only when that matches.
+// whole (when `want` has it) only when that matches.
 Result<bool> same_memory(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock,
                          const PointDigest& want);
 

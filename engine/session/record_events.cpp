@@ -456,12 +456,14 @@ Status EventRecorder::on_signal(RecordTask& task, int sig) {
   return write_event(msg);
 }
 
-// A point in code the count does not cover gets digests of the memory (point_digest.h); so does
-// every point with EBB_DIGEST_EVERY_POINT=1 (a test of replay's memory, not its placement).
+// Every point gets the digest of the memory near its registers; a point in code the count does
+// not cover also that of all the writable memory (point_digest.h), as does every point with
+// EBB_DIGEST_EVERY_POINT=1 (a test of replay's memory, not its placement).
 Result<std::optional<PointDigest>> EventRecorder::point_memory(RecordTask& task, const user_regs_struct& regs) {
   auto it = clocks_.find(task.tgid);
-  if (!soft_ticks_ || it == clocks_.end() || (it->second->counts_at(regs.rip) && !digest_every_point_))
-    return std::optional<PointDigest>();
+  if (!soft_ticks_ || it == clocks_.end()) return std::optional<PointDigest>();
+  if (it->second->counts_at(regs.rip) && !digest_every_point_)
+    return std::optional<PointDigest>(PointDigest{near_digest(task.t, regs, *it->second), 0});
   auto d = point_digest(task.t, regs, *it->second);
   if (!d) return d.error();
   return std::optional<PointDigest>(*d);
