@@ -31,9 +31,11 @@ void store_point_digest(schema::MemoryDigest::Builder out, const PointDigest& d)
   out.setAll(d.all);
 }
 
-PointDigest load_point_digest(schema::MemoryDigest::Reader in) { return {in.getNear(), in.getAll()}; }
+PointDigest load_point_digest(schema::MemoryDigest::Reader in, uint32_t format_version) {
+  return {in.getNear(), in.getAll(), format_version >= 6};
+}
 
-uint64_t near_digest(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock) {
+uint64_t near_digest(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock, bool skip_code) {
   const std::array<uint64_t, 16> pointers = {regs.rax, regs.rbx, regs.rcx, regs.rdx, regs.rsi, regs.rdi,
                                              regs.rbp, regs.rsp, regs.r8,  regs.r9,  regs.r10, regs.r11,
                                              regs.r12, regs.r13, regs.r14, regs.r15};
@@ -42,7 +44,7 @@ uint64_t near_digest(ptrace::Tracee& t, const user_regs_struct& regs, const Soft
   for (uint64_t p : pointers) {
     const uint64_t line = p & ~(kLine - 1);
     const uint64_t len = p == regs.rsp ? kStackBytes : kLine;
-    if (clock.owns(line)) continue;
+    if (clock.owns(line) || (skip_code && clock.patched_code_at(line))) continue;
     buf.fill(0);
     t.read_best_effort(RemoteAddr(line), buf.data(), len);  // unreadable: zeros, in replay too
     h.add(std::span<const uint8_t>(buf.data(), len));
@@ -107,7 +109,7 @@ Result<PointDigest> point_digest(ptrace::Tracee& t, const user_regs_struct& regs
 Result<bool> same_memory(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock,
                          const PointDigest& want) {
   if (!want.present()) return true;
-  if (want.near != 0 && near_digest(t, regs, clock) != want.near) return false;
+  if (want.near != 0 && near_digest(t, regs, clock, want.near_skips_code) != want.near) return false;
   if (want.all == 0) return true;
   auto all = writable_memory_digest(t, clock);
   if (!all) return all.error();

@@ -27,16 +27,20 @@ namespace ebb::session {
 struct PointDigest {
   uint64_t near = 0;  // the bytes the general registers point at: a cheap first test (0: none)
   uint64_t all = 0;   // every private writable mapping but ebb's own: the proof (0: none)
+  // Format 6: `near` leaves out the lines in code the clock patched, whose bytes replay can
+  // have otherwise (calls left alone under a debugger, its breakpoints). Older traces' do not.
+  bool near_skips_code = true;
   bool present() const { return near != 0 || all != 0; }
   bool operator==(const PointDigest&) const = default;
 };
 
 void store_point_digest(schema::MemoryDigest::Builder out, const PointDigest& d);
-PointDigest load_point_digest(schema::MemoryDigest::Reader in);  // not present in older traces
+// `format_version`: the trace's (near_skips_code from 6 on). Not present in older traces.
+PointDigest load_point_digest(schema::MemoryDigest::Reader in, uint32_t format_version);
 
 // The digests of `t`'s memory (in a ptrace-stop, with registers `regs`); never 0. Bytes that
 // cannot be read count as zeros (so they do in replay too).
-uint64_t near_digest(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock);
+uint64_t near_digest(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock, bool skip_code = true);
 Result<uint64_t> writable_memory_digest(ptrace::Tracee& t, const SoftClock& clock);
 Result<PointDigest> point_digest(ptrace::Tracee& t, const user_regs_struct& regs, const SoftClock& clock);
 

@@ -364,7 +364,7 @@ Status Replayer::on_signal(ReplayTask& task, schema::SignalEvent::Reader ev) {
     // Wherever it arrived: with the tick clock, the thread goes to that tick
     // and those registers (at once when it stands there already).
     if (soft_ticks_ && !at_recorded_point(task, ev))
-      EBB_TRY(run_to_point(task, r_.event().getTicks(), load_user_regs(ev.getRegs()), load_point_digest(ev.getMemory())));
+      EBB_TRY(run_to_point(task, r_.event().getTicks(), load_user_regs(ev.getRegs()), load_point_digest(ev.getMemory(), r_.format_version())));
     EBB_TRY(leave_syscall_for_signal(task, ev));
     EBB_TRY(check_.async_signal_point(task.t, ev));
     if (syscall(SYS_tkill, task.t.pid(), sig) < 0) return os_error("tkill");
@@ -452,7 +452,7 @@ Status Replayer::dispatch(schema::Event::Reader ev) {
     case schema::Event::PREEMPT:
       if (soft_ticks_)
         return run_to_point(*t, ev.getTicks(), load_user_regs(ev.getPreempt().getRegs()),
-                            load_point_digest(ev.getPreempt().getMemory()));
+                            load_point_digest(ev.getPreempt().getMemory(), r_.format_version()));
       return check_.needs_tick_clock("thread " + std::to_string(tid) + " was stopped in syscall-free code",
                                      load_user_regs(ev.getPreempt().getRegs()).rip);
     default: return check_.corrupt("unknown event kind");

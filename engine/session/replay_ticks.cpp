@@ -276,7 +276,7 @@ bool Replayer::at_recorded_point(ReplayTask& task, schema::SignalEvent::Reader e
   if (!arch::same_state(*regs, want, flags_dead)) return false;
   auto now = it->second->ticks(task.t);
   if (!now || *now != r_.event().getTicks()) return false;
-  auto same = same_memory(task.t, *regs, *it->second, load_point_digest(ev.getMemory()));
+  auto same = same_memory(task.t, *regs, *it->second, load_point_digest(ev.getMemory(), r_.format_version()));
   if (!same || !*same) return false;
   if (flags_dead && regs->eflags != want.eflags) {  // the recorded ones (SoftClock::flags_dead_at)
     regs->eflags = want.eflags;

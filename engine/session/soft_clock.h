@@ -171,6 +171,8 @@ class SoftClock {
   // pointed at their trampolines (CallRedirects::kWritten): where those calls land, the
   // trampoline's first instruction, the tick still to come. A thread there stands at `addr`.
   std::optional<uint64_t> redirected_entry(uint64_t addr) const;
+  // Whether `addr` lies in code this clock patched (not its trampolines: owns()).
+  bool patched_code_at(uint64_t addr) const { return mapping_at(addr) != nullptr; }
   // Whether `addr` lies in memory ebb mapped: the counter block's page or a trampoline region.
   bool owns(uint64_t addr) const;
   // Empties the in-memory level of the scan cache of this process (tests: the next scan of any
