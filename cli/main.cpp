@@ -112,8 +112,9 @@ int cmd_record(const std::vector<std::string>& args) {
       "until pmu is built), soft (patched code counts loop back-edges, loop heads and function "
       "entries; checked at every event in replay), pmu (not built yet), none (no clock: a signal "
       "waits for a syscall, preemption and reverse steps in syscall-free code are refused in "
-      "replay). The scans of code, and one copy of each mapped library that traces hard-link, are "
-      "kept in $EBB_CACHE_DIR, else ~/.cache/ebb (EBB_CACHE_DIR=off: none)");
+      "replay). The scans of code, one copy of each mapped library that traces hard-link, and "
+      "the digests of those copies are kept in $EBB_CACHE_DIR, else ~/.cache/ebb "
+      "(EBB_CACHE_DIR=off: none)");
   po::variables_map vm;
   int code = 0;
   if (!parse("record", desc, {}, opts, vm, &code)) return code;
