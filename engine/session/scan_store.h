@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "engine/ticks/scan_cache.h"
-#include "engine/trace/saved_files.h"
 #include "engine/ticks/trampoline.h"
+#include "engine/trace/saved_files.h"
 
 namespace ebb::session {
 

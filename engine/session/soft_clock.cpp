@@ -760,13 +760,10 @@ std::optional<uint64_t> SoftClock::redirected_entry(uint64_t addr) const {
   if (!m || m->calls.empty()) return std::nullopt;
   auto p = std::lower_bound(m->patches.begin(), m->patches.end(), addr,
                             [](const ticks::Patch& x, uint64_t a) { return x.address.addr() < a; });
-  if (p == m->patches.end() || p->address.addr() != addr || p->patched.size() != ticks::kJumpPatchLength ||
-      p->patched[0] != 0xe9)
-    return std::nullopt;
-  int32_t rel;
-  std::memcpy(&rel, p->patched.data() + 1, sizeof rel);
-  const uint64_t entry = addr + ticks::kJumpPatchLength + static_cast<int64_t>(rel);
-  auto where = m->trampolines.lookup(RemoteAddr(entry));  // an entry's trampoline starts with its tick
+  if (p == m->patches.end() || p->address.addr() != addr) return std::nullopt;
+  const std::optional<uint64_t> entry = ticks::jump_patch_target(*p);
+  if (!entry) return std::nullopt;
+  auto where = m->trampolines.lookup(RemoteAddr(*entry));  // an entry's trampoline starts with its tick
   if (!where || where->region != ticks::TrampolineRegion::kCounting) return std::nullopt;
   return entry;
 }

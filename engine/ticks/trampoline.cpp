@@ -771,18 +771,25 @@ void hide_patches(std::span<uint8_t> bytes, RemoteAddr at, std::span<const Patch
   }
 }
 
+namespace {
+int64_t rel32_at(const uint8_t* p) {
+  int32_t rel;
+  std::memcpy(&rel, p, sizeof rel);
+  return rel;
+}
+}  // namespace
+
+std::optional<uint64_t> jump_patch_target(const Patch& patch) {
+  if (patch.patched.size() != kJumpPatchLength || patch.patched[0] != 0xe9) return std::nullopt;
+  return patch.address.addr() + kJumpPatchLength + rel32_at(patch.patched.data() + 1);
+}
+
 std::vector<Patch> redirect_calls(std::span<const RemoteAddr> calls, const TrampolineSet& set,
                                   std::span<const uint8_t> code, RemoteAddr load_address) {
-  const auto rel32_at = [](const uint8_t* p) {
-    int32_t rel;
-    std::memcpy(&rel, p, sizeof rel);
-    return static_cast<int64_t>(rel);
-  };
   std::vector<std::pair<uint64_t, uint64_t>> entries;  // jmp patch address -> where it jumps
   entries.reserve(set.patches.size());
   for (const Patch& p : set.patches) {
-    if (p.patched.size() == kJumpPatchLength && p.patched[0] == 0xe9)
-      entries.emplace_back(p.address.addr(), p.address.addr() + kJumpPatchLength + rel32_at(p.patched.data() + 1));
+    if (auto to = jump_patch_target(p)) entries.emplace_back(p.address.addr(), *to);
   }
   std::sort(entries.begin(), entries.end());
   const uint64_t base = load_address.addr();

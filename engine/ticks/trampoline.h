@@ -251,6 +251,10 @@ Result<TrampolineSet> reassemble_trampolines(std::span<const TickSite> sites, st
                                              std::vector<uint8_t> trampoline_code,
                                              std::vector<TrampolineLayout> layout);
 
+// Where a site's jump patch (`jmp rel32`) goes: its trampoline's first instruction. nullopt for
+// any other patch (an int3, a redirected call's rel32).
+std::optional<uint64_t> jump_patch_target(const Patch& patch);
+
 // Call redirection: patches that point the direct calls `calls` (SiteScan::calls, of the same
 // scan as `set`) at the trampoline of the entry each calls, past the jmp patched there: the call
 // enters the tick at once instead of through the jmp, one jump less a call, and everything from

@@ -12,16 +12,14 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "prof_hits.h"
 #include "prof_timer.h"
 
-#define MAX_HITS 4096
 static volatile unsigned long i_now;
-static unsigned long hits[MAX_HITS];
-static volatile int nhits;
 
 static void on_prof(int sig) {
   (void)sig;
-  if (nhits < MAX_HITS) hits[nhits++] = i_now;
+  note_hit(i_now);
 }
 
 int main(void) {
@@ -29,9 +27,7 @@ int main(void) {
   unsigned long acc = 0;
   for (i_now = 0; i_now < 1000000000ul; i_now++) acc = acc * 31 + i_now;
   stop_prof_timer();
-  unsigned long sum = 0;
-  for (int k = 0; k < nhits; k++) sum = sum * 131 + hits[k];
-  printf("interrupted %d times, acc %lu, positions digest %lu\n", nhits, acc, sum);
+  printf("interrupted %d times, acc %lu, positions digest %lu\n", nhits, acc, hits_digest());
   for (int k = 0; k < nhits && k < 5; k++) printf("hit %d at i=%lu\n", k, hits[k]);
   return 0;
 }

@@ -11,18 +11,16 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "prof_hits.h"
 #include "prof_timer.h"
 
-#define MAX_HITS 4096
 #define PASSES 200000000ul  // ~1 s: longer than the 250 ms the recorder holds a signal for a syscall
 static jmp_buf again;
 static volatile unsigned long pass_now;
-static unsigned long hits[MAX_HITS];
-static volatile int nhits;
 
 static void on_prof(int sig) {
   (void)sig;
-  if (nhits < MAX_HITS) hits[nhits++] = pass_now;
+  note_hit(pass_now);
 }
 
 int main(void) {
@@ -31,9 +29,7 @@ int main(void) {
   // At least 3 signals handled in the loop (see pointer_calls.c).
   if (++pass_now < PASSES || nhits < 3) longjmp(again, 1);
   stop_prof_timer();
-  unsigned long sum = 0;
-  for (int k = 0; k < nhits; k++) sum = sum * 131 + hits[k];
-  printf("%lu passes, interrupted %d times, positions digest %lu\n", pass_now, nhits, sum);
+  printf("%lu passes, interrupted %d times, positions digest %lu\n", pass_now, nhits, hits_digest());
   for (int k = 0; k < nhits && k < 5; k++) printf("hit %d in pass %lu\n", k, hits[k]);
   return 0;
 }

@@ -324,18 +324,7 @@ TEST(Sites, CallTargetsAreEntrySites) {
 }
 
 TEST(Sites, RecursiveFunctionEntry) {
-  auto code = bytes({
-      0x53,                          // 0: sum: push rbx
-      0x48, 0x89, 0xfb,              // 1: mov rbx, rdi
-      0x48, 0x85, 0xff,              // 4: test rdi, rdi
-      0x74, 0x0e,                    // 7: je zero
-      0x48, 0x8d, 0x7f, 0xff,        // 9: lea rdi, [rdi-1]
-      0xe8, 0xee, 0xff, 0xff, 0xff,  // d: call sum
-      0x48, 0x01, 0xd8,              // 12: add rax, rbx
-      0x5b, 0xc3,                    // 15: pop rbx; ret
-      0x31, 0xc0, 0x5b, 0xc3,        // 17: zero: xor eax, eax; pop rbx; ret
-  });
-  SiteScan s = scan(code);
+  SiteScan s = scan(testing::recursive_sum());
   ASSERT_EQ(s.sites.size(), 1u);  // the call is backward, but a call is no back-edge
   EXPECT_EQ(s.sites[0].kind, SiteKind::kEntry);
   EXPECT_EQ(s.sites[0].address.addr(), kBase);

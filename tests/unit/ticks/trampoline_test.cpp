@@ -279,20 +279,12 @@ TEST(Trampoline, ShortBranchesAreWidened) {
 }
 
 TEST(Trampoline, EntrySiteCountsBeforeTheCopies) {
-  auto code = bytes({
-      0x53,                          // 0: sum: push rbx
-      0x48, 0x89, 0xfb,              // 1: mov rbx, rdi
-      0x48, 0x85, 0xff,              // 4: test rdi, rdi
-      0x74, 0x0e,                    // 7: je zero
-      0x48, 0x8d, 0x7f, 0xff,        // 9: lea rdi, [rdi-1]
-      0xe8, 0xee, 0xff, 0xff, 0xff,  // d: call sum
-      0x48, 0x01, 0xd8, 0x5b, 0xc3,  // 12: add rax, rbx; pop rbx; ret
-      0x31, 0xc0, 0x5b, 0xc3,        // 17: zero: xor eax, eax; pop rbx; ret
-  });
+  const std::vector<uint8_t> code = testing::recursive_sum();
   Trampoline t = build(code, kBase);
   int32_t rel;
   std::memcpy(&rel, &t.patch.patched[1], 4);
   const uint64_t entry = kBase + 5 + rel;
+  EXPECT_EQ(jump_patch_target(t.patch), entry);
   TrampolineMap map;
   map.add(t);
   auto at_entry = map.lookup(RemoteAddr(entry));
@@ -444,34 +436,24 @@ TEST(TrampolineMap, SameAddressReplaces) {
   EXPECT_EQ(map.copy_of(RemoteAddr(kBase)), RemoteAddr(kTrampolines + copies[0].offset));
 }
 
-// build_trampolines: a site out of reach is left alone (counted), bad input is an error.
 // Call redirection: the direct calls of an entry with a jump patch (SiteScan::calls) get their
 // rel32 pointed at that entry's tick in its trampoline (where the entry's jmp goes); a call of
 // an entry left alone (too short for a jump) keeps its own, and with no trampoline placed no
 // call is redirected. Reading the code through hide_patches shows the original calls.
 TEST(TrampolineSet, DirectCallsGoStraightToTheEntrysTick) {
-  auto code = bytes({
-      0x53,                          // 0: sum: push rbx
-      0x48, 0x89, 0xfb,              // 1: mov rbx, rdi
-      0x48, 0x85, 0xff,              // 4: test rdi, rdi
-      0x74, 0x0e,                    // 7: je zero
-      0x48, 0x8d, 0x7f, 0xff,        // 9: lea rdi, [rdi-1]
-      0xe8, 0xee, 0xff, 0xff, 0xff,  // d: call sum
-      0x48, 0x01, 0xd8, 0x5b, 0xc3,  // 12: add rax, rbx; pop rbx; ret
-      0x31, 0xc0, 0x5b, 0xc3,        // 17: zero: xor eax, eax; pop rbx; ret
+  std::vector<uint8_t> code = testing::recursive_sum();  // sum at 0, with its own call at 0xd
+  const std::vector<uint8_t> more = bytes({
       0xe8, 0x05, 0x00, 0x00, 0x00,  // 1b: call tiny
       0xe8, 0xdb, 0xff, 0xff, 0xff,  // 20: call sum
       0xc3,                          // 25: tiny: ret (too short for a jump)
   });
+  code.insert(code.end(), more.begin(), more.end());
   SiteScan s = scan(code);
   EXPECT_EQ(site_at(s, kBase + 0x25).method, SiteMethod::kTrap);
   ASSERT_EQ(s.calls, (std::vector<RemoteAddr>{RemoteAddr(kBase + 0xd), RemoteAddr(kBase + 0x20)}));
   auto set = build_trampolines(s.sites, code, RemoteAddr(kBase), RemoteAddr(kTrampolines), RemoteAddr(kBlock));
   ASSERT_TRUE(set.ok()) << set.error().message;
-  const Trampoline sum = build(code, kBase);
-  int32_t rel;
-  std::memcpy(&rel, &sum.patch.patched[1], 4);
-  const uint64_t tick = kBase + 5 + rel;  // where sum's jmp goes
+  const uint64_t tick = *jump_patch_target(build(code, kBase).patch);  // where sum's jmp goes
   EXPECT_EQ(set->map.lookup(RemoteAddr(tick))->region, TrampolineRegion::kCounting);
 
   std::vector<Patch> calls = redirect_calls(s.calls, *set, code, RemoteAddr(kBase));
@@ -481,6 +463,8 @@ TEST(TrampolineSet, DirectCallsGoStraightToTheEntrysTick) {
     ASSERT_EQ(p.patched.size(), 4u);
     const uint64_t call = p.address.addr() - 1;
     EXPECT_TRUE(std::equal(p.original.begin(), p.original.end(), &code[p.address.addr() - kBase]));
+    EXPECT_FALSE(jump_patch_target(p)) << "a call's rel32 is no jump patch";
+    int32_t rel;
     std::memcpy(&rel, p.patched.data(), 4);
     EXPECT_EQ(call + 5 + rel, tick) << "the call at " << std::hex << call;
     std::copy(p.patched.begin(), p.patched.end(), patched.begin() + (p.address.addr() - kBase));
@@ -496,6 +480,7 @@ TEST(TrampolineSet, DirectCallsGoStraightToTheEntrysTick) {
   EXPECT_TRUE(redirect_calls(s.calls, *far, code, RemoteAddr(kBase)).empty());
 }
 
+// build_trampolines: a site out of reach is left alone (counted), bad input is an error.
 TEST(TrampolineSet, UnreachableSitesAreCountedAndBadInputIsAnError) {
   SiteScan s = scan(kLoop);
   auto far = build_trampolines(s.sites, kLoop, RemoteAddr(kBase),
