@@ -37,8 +37,8 @@ Status Replayer::on_tick_patch(ReplayTask& task, schema::TickPatchEvent::Reader 
   if (debug_ && rec) EBB_TRY(debug_->code_changing(task, ev.getCodeStart(), ev.getCodeEnd(), true));
   if (!rec) return check_.diverged("cannot patch the code at " + hex(ev.getCodeStart()) + " for the tick clock: " +
                                    rec.error().message);
-  // (The digest covers the redirected calls too: CallRedirects.)
-  if (rec->digest != ev.getDigest() || rec->trampolines_size != ev.getTrampolinesSize())
+  if (rec->digest != ev.getDigest() || rec->trampolines_size != ev.getTrampolinesSize() ||
+      rec->redirected_calls != ev.getRedirectedCalls())
     return check_.diverged("the tick patches of the code at " + hex(ev.getCodeStart()) +
                            " differ from the recording's (digest " + hex(rec->digest) + ", recorded " +
                            hex(ev.getDigest()) + ")");
